@@ -1,0 +1,100 @@
+"""The records that cross the search boundary: what is indexed, what is asked, what comes back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Literal
+
+__all__ = ["FACET_NAMES", "IndexDocument", "SearchHit", "SearchRequest", "SearchResult"]
+
+#: facets every backend returns when ``SearchRequest.facets`` is true ("month" is a date histogram)
+FACET_NAMES = ("source", "lang", "type", "person", "place", "org", "month")
+
+
+def _utc(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@dataclass(frozen=True)
+class IndexDocument:
+    """One enriched article as the search index sees it.
+
+    Entity ids are canonical (``person:mustafa-dzhemilev``, ``place:bakhchysarai``, ``org:fsb``), or the
+    ``person:~normalised-name`` form for entities that are not in the gazetteer (see ``KeyResolver``).
+    ``event_types`` holds actual events only; ``event_types_any`` every mention, negated or hypothetical too.
+    A naive ``published_at`` is taken to be UTC.
+    """
+
+    id: str
+    title: str
+    body: str
+    quotes: tuple[str, ...] = ()
+    source: str = ""
+    lang: str = ""
+    url: str = ""
+    published_at: datetime | None = None
+    persons: tuple[str, ...] = ()
+    places: tuple[str, ...] = ()
+    orgs: tuple[str, ...] = ()
+    event_types: tuple[str, ...] = ()
+    event_types_any: tuple[str, ...] = ()
+    has_quote: bool = False
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise ValueError("IndexDocument.id must not be empty")
+        object.__setattr__(self, "published_at", _utc(self.published_at))
+        for name in ("quotes", "persons", "places", "orgs", "event_types", "event_types_any"):
+            object.__setattr__(self, name, tuple(getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class SearchRequest:
+    """A query string in the query language plus paging, ordering and whether to count facets."""
+
+    query: str
+    limit: int = 10
+    offset: int = 0
+    sort: Literal["relevance", "date"] = "relevance"
+    facets: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.limit <= 1000:
+            raise ValueError("limit must be between 0 and 1000")
+        if self.offset < 0:
+            raise ValueError("offset must not be negative")
+        if self.sort not in ("relevance", "date"):
+            raise ValueError("sort must be 'relevance' or 'date'")
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One hit; ``snippet_html`` is HTML-escaped body text with matched terms in ``<b>…</b>``."""
+
+    id: str
+    score: float
+    title: str
+    url: str
+    source: str
+    lang: str
+    published_at: datetime | None
+    event_types: tuple[str, ...] = ()
+    snippet_html: str = ""
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """A page of hits, the total number of matches, and facet counts (empty unless requested).
+
+    ``facets`` maps each of ``FACET_NAMES`` to ``[(value, count), ...]`` ordered by count descending, then
+    value, except "month", which is ``[("2024-03", n), ...]`` in calendar order.
+    """
+
+    hits: list[SearchHit]
+    total: int
+    facets: dict[str, list[tuple[str, int]]] = field(default_factory=dict)

@@ -1,0 +1,321 @@
+"""The command line: ``crimea-monitor COMMAND``. Every command honours CRIMEA_MONITOR_DB and CRIMEA_MONITOR_SOURCES.
+
+Errors a user can fix are printed as one line and a non-zero exit code, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import settings as config
+from crawlers.sources import Source, SourcesError, load_sources, select
+from indexer.store import Store, StoreError
+
+app = typer.Typer(
+    help="Crimea Monitor: watch news and statements about human-rights abuses in occupied Crimea.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+sources_app = typer.Typer(help="The sources registry.", no_args_is_help=True)
+articles_app = typer.Typer(help="Stored articles.", no_args_is_help=True)
+app.add_typer(sources_app, name="sources")
+app.add_typer(articles_app, name="articles")
+
+# Piped output (CI logs, `| less`) gets wide tables instead of rich's 80-column default.
+console = Console(width=None if sys.stdout.isatty() else 180)
+err = Console(stderr=True)
+
+
+class UserError(Exception):
+    """A problem the user can fix; printed as one line."""
+
+
+def _db() -> str:
+    return config.DB
+
+
+def _open_store() -> Store:
+    return Store.open(_db())
+
+
+# --- init ------------------------------------------------------------------------------------------------------
+@app.command()
+def init() -> None:
+    """Create the store (and apply migrations) and check the sources file."""
+    with _open_store() as store:
+        version = store.schema_version()
+    sources = load_sources(config.SOURCES)
+    console.print(f"store: {_db()} (schema version {version})")
+    console.print(f"sources: {config.SOURCES} ({len(sources)} sources, {sum(s.enabled for s in sources)} enabled)")
+
+
+# --- crawl -----------------------------------------------------------------------------------------------------
+@app.command()
+def crawl(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Crawl only this source id.")] = None,
+    demo: Annotated[bool, typer.Option(help="Start the bundled demo site on 127.0.0.1 and crawl it.")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
+) -> None:
+    """Crawl sources into the store and print what happened per source."""
+    from pipelines.crawl import DEMO_OVERRIDES, build_settings, run_crawl
+
+    overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
+    site = None
+    if demo:
+        from monitor.demo.site import DemoSite
+
+        site = DemoSite().start()
+        sources_path = Path(_db()).parent / "demo-sources.toml"
+        sources_path.parent.mkdir(parents=True, exist_ok=True)
+        sources_path.write_text(site.sources_toml(), encoding="utf-8")
+        overrides.update(DEMO_OVERRIDES)
+        overrides["SOURCES"] = str(sources_path)
+        console.print(f"demo site running at {site.base_url} (fictional outlets; data is marked as demo)")
+    else:
+        sources_path = Path(config.SOURCES)
+    chosen = select(load_sources(sources_path), source)
+    if not chosen:
+        raise UserError(f"no enabled source in {sources_path}")
+    try:
+        reports = _crawl_with_progress(chosen, build_settings(_db(), overrides), run_crawl)
+    finally:
+        if site is not None:
+            site.stop()
+    _print_reports(reports)
+    with _open_store() as store:
+        counts = store.count_articles()
+    console.print(f"store {_db()}: {sum(counts.values())} articles ({_fmt_counts(counts)})")
+
+
+def _crawl_with_progress(chosen: list[Source], settings, run_crawl):  # type: ignore[no-untyped-def]
+    columns = (SpinnerColumn(), TextColumn("{task.description:<28}"), BarColumn(), TextColumn("{task.fields[info]}"),
+               TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=False, disable=not console.is_terminal) as progress:
+        tasks = {s.id: progress.add_task(s.id, total=None, info="") for s in chosen}
+        seen: dict[str, dict[str, int]] = {s.id: {} for s in chosen}
+
+        def on_item(source_id: str, outcome: str) -> None:
+            counts = seen[source_id]
+            counts[outcome] = counts.get(outcome, 0) + 1
+            progress.update(tasks[source_id], advance=1, info=_fmt_counts(counts))
+
+        return run_crawl(chosen, settings, on_item)
+
+
+def _fmt_counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
+
+
+def _print_reports(reports) -> None:  # type: ignore[no-untyped-def]
+    table = Table(title="Crawl summary", show_lines=False)
+    for column in ("source", "fetched", "new", "updated", "unchanged", "duplicates", "near-dup", "feeds 304",
+                   "skipped (reason)", "errors (reason)"):
+        table.add_column(column, justify="left" if column in ("source",) or "(" in column else "right")
+    totals = [0] * 7
+    for r in reports:
+        values = [r.fetched, r.new, r.updated, r.unchanged, r.duplicates, r.near_duplicates, r.feeds_unchanged]
+        totals = [a + b for a, b in zip(totals, values, strict=True)]
+        table.add_row(r.source_id, *map(str, values), _fmt_counts(r.skipped), _fmt_counts(r.errors))
+    table.add_row("total", *map(str, totals), str(sum(sum(r.skipped.values()) for r in reports)),
+                  str(sum(sum(r.errors.values()) for r in reports)), style="bold")
+    console.print(table)
+
+
+# --- sources ---------------------------------------------------------------------------------------------------
+@sources_app.command("list")
+def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """List the sources of the sources file."""
+    sources = load_sources(config.SOURCES)
+    if as_json:
+        print(json.dumps([s.__dict__ for s in sources], indent=2, default=list))
+        return
+    table = Table(title=f"Sources ({config.SOURCES})")
+    for column in ("id", "name", "kind", "lang", "every", "enabled", "start URLs"):
+        table.add_column(column)
+    for s in sources:
+        table.add_row(s.id, s.name, s.kind, s.language, _fmt_interval(s.interval_seconds),
+                      "yes" if s.enabled else "no", "\n".join(s.start_urls))
+    console.print(table)
+
+
+def _fmt_interval(seconds: int) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds % size == 0:
+            return f"{seconds // size}{unit}"
+    return f"{seconds}s"
+
+
+@sources_app.command("check")
+def sources_check(
+    source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
+) -> None:
+    """Validate the sources file and fetch each start URL once to see that it answers as its kind expects."""
+    import feedparser
+
+    chosen = select(load_sources(config.SOURCES), source)
+    table = Table(title="Source check")
+    for column in ("source", "URL", "status", "result"):
+        table.add_column(column)
+    failures = 0
+    for s in chosen:
+        for url in s.start_urls:
+            request = urllib.request.Request(url, headers={"User-Agent": config.USER_AGENT})
+            try:
+                with urllib.request.urlopen(request, timeout=timeout) as response:
+                    body = response.read(config.DOWNLOAD_MAXSIZE)
+                    status = str(response.status)
+            except urllib.error.HTTPError as exc:
+                table.add_row(s.id, url, str(exc.code), "[red]HTTP error[/]")
+                failures += 1
+                continue
+            except (urllib.error.URLError, TimeoutError, OSError) as exc:
+                table.add_row(s.id, url, "-", f"[red]{getattr(exc, 'reason', exc)}[/]")
+                failures += 1
+                continue
+            if s.kind == "feed":
+                parsed = feedparser.parse(body)
+                ok = bool(parsed.entries)
+                result = f"{len(parsed.entries)} entries" if ok else "[red]not a readable feed[/]"
+            elif s.kind == "sitemap":
+                ok = b"<urlset" in body or b"<sitemapindex" in body or body[:2] == b"\x1f\x8b"
+                result = "sitemap" if ok else "[red]not a sitemap[/]"
+            else:
+                ok = b"<a " in body.lower()
+                result = "page with links" if ok else "[red]no links found[/]"
+            failures += not ok
+            table.add_row(s.id, url, status, result)
+    console.print(table)
+    if failures:
+        raise typer.Exit(1)
+
+
+# --- articles --------------------------------------------------------------------------------------------------
+@articles_app.command("list")
+def articles_list(
+    source: Annotated[str | None, typer.Option("--source", "-s")] = None,
+    status: Annotated[str | None, typer.Option(help="fetched, enriched, indexed ...")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=10000)] = 20,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """List stored articles, newest first."""
+    with _open_store() as store:
+        rows = store.list_articles(source_id=source, status=status, limit=limit)
+    if as_json:
+        print(json.dumps([{k: v for k, v in r.__dict__.items() if k != "text"} for r in rows], indent=2))
+        return
+    table = Table(title=f"Articles ({len(rows)} shown)")
+    for column in ("id", "published", "source", "lang", "status", "title"):
+        table.add_column(column)
+    for r in rows:
+        flag = " [yellow](near-duplicate)[/]" if r.near_duplicate_of else ""
+        table.add_row(r.id, (r.published_at or "")[:10], r.source_id, r.lang or "", r.status, r.title + flag)
+    console.print(table)
+
+
+@articles_app.command("show")
+def articles_show(
+    article_id: Annotated[str, typer.Argument(help="Article id (from `articles list`).")],
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+    raw: Annotated[bool, typer.Option(help="Print the stored raw HTML of the latest snapshot.")] = False,
+) -> None:
+    """Show one article: its text, URLs and evidence snapshots."""
+    with _open_store() as store:
+        article = store.article(article_id)
+        if article is None:
+            raise UserError(f"no article with id {article_id!r}; see `crimea-monitor articles list`")
+        urls = [dict(r) for r in store.article_urls(article_id)]
+        snapshots = [dict(r) for r in store.snapshots(article_id)]
+        raw_html = store.snapshot_html(snapshots[-1]["id"]) if raw and snapshots else None
+    if raw_html is not None:
+        sys.stdout.buffer.write(raw_html)
+        return
+    if as_json:
+        print(json.dumps({**article.__dict__, "other_urls": urls, "snapshots": snapshots}, indent=2))
+        return
+    console.rule(article.title)
+    console.print(f"[bold]id[/] {article.id}  [bold]source[/] {article.source_id}  [bold]lang[/] {article.lang}")
+    console.print(f"[bold]url[/] {article.url}")
+    console.print(f"[bold]published[/] {article.published_at}  [bold]first seen[/] {article.first_seen_at}  "
+                  f"[bold]status[/] {article.status}")
+    if article.near_duplicate_of:
+        console.print(f"[yellow]near-duplicate of {article.near_duplicate_of} "
+                      f"(similarity {article.near_duplicate_score})[/]")
+    for u in urls:
+        console.print(f"[dim]also at[/] {u['url']} ({u['kind']})")
+    for s in snapshots:
+        console.print(f"[dim]snapshot[/] sha256 {s['sha256']} {s['size']} bytes, seen {s['first_fetched_at']}"
+                      f" .. {s['last_fetched_at']}")
+    console.print()
+    console.print(article.text, markup=False, highlight=False)
+
+
+# --- status ----------------------------------------------------------------------------------------------------
+@app.command()
+def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Queue depths, articles per source, and the last crawl runs."""
+    with _open_store() as store:
+        data = {
+            "db": _db(),
+            "articles_by_status": store.count_articles("status"),
+            "articles_by_source": store.count_articles("source_id"),
+            "frontier": store.frontier_counts(),
+            "problems": [dict(r) for r in store.frontier_problems(20)],
+            "last_runs": [
+                {**dict(r), "stats_json": None, "stats": json.loads(r["stats_json"] or "{}")}
+                for r in store.last_runs(5)
+            ],
+        }
+    for run in data["last_runs"]:
+        run.pop("stats_json")
+    if as_json:
+        print(json.dumps(data, indent=2))
+        return
+    console.print(f"store: {data['db']}")
+    console.print(f"articles: {_fmt_counts(data['articles_by_status'])}")
+    console.print(f"frontier: {_fmt_counts(data['frontier'])}")
+    table = Table(title="Articles per source")
+    table.add_column("source")
+    table.add_column("articles", justify="right")
+    for source_id, n in sorted(data["articles_by_source"].items()):
+        table.add_row(source_id, str(n))
+    console.print(table)
+    if data["problems"]:
+        problems = Table(title="URLs that did not make an article (latest 20)")
+        for column in ("source_id", "state", "reason", "attempts", "url"):
+            problems.add_column(column)
+        for p in data["problems"]:
+            problems.add_row(*(str(p[c]) for c in ("source_id", "state", "reason", "attempts", "url")))
+        console.print(problems)
+    runs = Table(title="Last crawl runs")
+    for column in ("id", "started", "finished", "sources"):
+        runs.add_column(column)
+    for r in data["last_runs"]:
+        runs.add_row(str(r["id"]), r["started_at"], r["finished_at"] or "(running or killed)", r["sources"])
+    console.print(runs)
+
+
+def main() -> None:
+    """Entry point: run the app, turning known errors into one line on stderr."""
+    try:
+        app()
+    except (SourcesError, StoreError, UserError) as exc:
+        err.print(f"[red]error:[/] {exc}", highlight=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+
+
+if __name__ == "__main__":
+    main()

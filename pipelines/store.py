@@ -1,0 +1,112 @@
+"""Write articles, their evidence and their URLs to the store; account for every URL that did not make one."""
+
+from __future__ import annotations
+
+import logging
+
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from items import ArticleItem, FetchFailure
+from pipelines.crawl_store import store_for
+from pipelines.near_duplicates import band_hashes
+from pipelines.validate import SkipArticle
+
+logger = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.stats = crawler.stats
+        self.max_attempts = crawler.settings.getint("MAX_FETCH_ATTEMPTS", 3)
+        crawler.signals.connect(self.item_dropped, signal=signals.item_dropped)
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self, spider: object = None) -> None:
+        source = self.crawler.spider.source  # type: ignore[union-attr]
+        store_for(self.crawler).upsert_source(
+            source.id,
+            source.name,
+            source.kind,
+            {"start_urls": list(source.start_urls), "allowed_domains": list(source.allowed_domains)},
+        )
+
+    def process_item(self, item: object, spider: object = None) -> object:
+        if isinstance(item, FetchFailure):
+            self._record_failure(item)
+            return item
+        if not isinstance(item, ArticleItem):
+            return item
+        self.stats.inc_value("monitor/fetched")
+        store = store_for(self.crawler)
+        target = item.duplicate_of if item.outcome == "duplicate" else item.article_id
+        if item.outcome in ("new", "updated"):
+            store.save_article(
+                {
+                    "id": item.article_id,
+                    "url": item.canonical_url,
+                    "source_id": item.source_id,
+                    "title": item.title,
+                    "text": item.text,
+                    "author": item.author or None,
+                    "lang": item.lang or None,
+                    "published_at": item.published_at,
+                    "fetched_at": item.fetched_at,
+                    "content_hash": item.content_hash,
+                    "minhash": item.minhash,
+                    "near_duplicate_of": item.near_duplicate_of or None,
+                    "near_duplicate_score": item.near_duplicate_score or None,
+                },
+                band_hashes_from(item.minhash),
+            )
+        elif item.outcome == "unchanged":
+            store.touch_article(item.article_id, item.fetched_at)
+        elif item.outcome == "duplicate":
+            store.add_url(item.canonical_url, target, "duplicate", item.source_id)
+        else:
+            raise DropItem(f"no dedup decision for {item.url}; is DedupPipeline enabled?")
+        store.save_snapshot(
+            target, item.final_url, item.raw_html, item.fetched_at, item.http_status, item.content_type,
+            item.encoding,
+        )
+        for url in {item.url, *item.redirect_urls, item.final_url} - {item.canonical_url}:
+            if url != item.canonical_url:
+                store.add_url(url, target, "redirect" if url in item.redirect_urls else "alias", item.source_id)
+        store.mark_done(item.url, item.source_id, target)
+        counter = {"duplicate": "duplicates"}.get(item.outcome, item.outcome)
+        self.stats.inc_value(f"monitor/{counter}")
+        if item.near_duplicate_of:
+            self.stats.inc_value("monitor/near_duplicates")
+        logger.debug("%s %s -> %s", item.outcome, item.url, target)
+        return item
+
+    def _record_failure(self, failure: FetchFailure) -> None:
+        store = store_for(self.crawler)
+        if failure.is_feed:
+            store.record_fetch_error(failure.url, failure.source_id, failure.reason, failure.http_status)
+            self.stats.inc_value(f"monitor/errors/{failure.reason}")
+        elif failure.permanent:
+            store.mark_skipped(failure.url, failure.source_id, failure.reason)
+            self.stats.inc_value(f"monitor/skipped/{failure.reason}")
+        else:
+            state = store.mark_failed_attempt(failure.url, failure.source_id, failure.reason, self.max_attempts)
+            self.stats.inc_value(f"monitor/errors/{failure.reason}")
+            if state == "failed":
+                logger.warning("giving up on %s after %d attempts: %s", failure.url, self.max_attempts,
+                               failure.reason)
+
+    def item_dropped(self, item: object, response: object, exception: BaseException, spider: object = None) -> None:
+        if isinstance(item, ArticleItem) and isinstance(exception, SkipArticle):
+            store_for(self.crawler).mark_skipped(item.url, item.source_id, exception.reason)
+            self.stats.inc_value(f"monitor/skipped/{exception.reason}")
+
+
+def band_hashes_from(minhash: bytes) -> list[int]:
+    import numpy as np
+
+    return band_hashes(np.frombuffer(minhash, dtype=np.uint64)) if minhash else []

@@ -1,0 +1,113 @@
+"""Every Crimea Monitor setting, with its default, overridable by a ``CRIMEA_MONITOR_*`` environment variable.
+
+This module is also the Scrapy settings module (``scrapy.cfg`` points here), so the upper-case names Scrapy knows
+(USER_AGENT, ROBOTSTXT_OBEY, AUTOTHROTTLE_*, ...) are read by Scrapy directly. Values are plain data: no logic
+beyond reading the environment lives here.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+_PREFIX = "CRIMEA_MONITOR_"
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(_PREFIX + name, default)
+
+
+def _env_int(name: str, default: int) -> int:
+    raw = os.environ.get(_PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{_PREFIX}{name}={raw!r} is not an integer; set it to a whole number") from exc
+
+
+def _env_float(name: str, default: float) -> float:
+    raw = os.environ.get(_PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return float(raw)
+    except ValueError as exc:
+        raise SystemExit(f"{_PREFIX}{name}={raw!r} is not a number; set it to e.g. 1.5") from exc
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    raw = os.environ.get(_PREFIX + name)
+    if raw is None or raw == "":
+        return default
+    if raw.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if raw.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise SystemExit(f"{_PREFIX}{name}={raw!r} is not a boolean; use true or false")
+
+
+PROJECT_DIR = Path(__file__).resolve().parent
+
+# --- Crimea Monitor -------------------------------------------------------------------------------------------
+DB = _env("DB", "data/monitor.db")  # the SQLite store, the system of record
+SOURCES = _env("SOURCES", str(PROJECT_DIR / "sources.toml"))
+INDEX_DIR = _env("INDEX_DIR", "")  # empty: "<db file stem>.index" beside the store
+SEARCH_BACKEND = _env("SEARCH_BACKEND", "tantivy")  # tantivy | elasticsearch
+ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL", "")
+MIN_TEXT_CHARS = _env_int("MIN_TEXT_CHARS", 300)  # shorter extracted text is dropped as "too short"
+EXTRACT_WORKERS = _env_int("EXTRACT_WORKERS", 2)  # processes running trafilatura off the reactor thread
+NEAR_DUP_THRESHOLD = _env_float("NEAR_DUP_THRESHOLD", 0.8)  # estimated Jaccard of word 5-shingles
+MAX_FETCH_ATTEMPTS = _env_int("MAX_FETCH_ATTEMPTS", 3)  # crawl runs a transiently failing URL is retried in
+SITE_MAX_DEPTH = _env_int("SITE_MAX_DEPTH", 2)  # link hops from a site source's start pages
+ENRICH_BATCH_SIZE = _env_int("ENRICH_BATCH_SIZE", 16)
+ENRICH_N_PROCESS = _env_int("ENRICH_N_PROCESS", 1)
+
+# --- Scrapy ----------------------------------------------------------------------------------------------------
+BOT_NAME = "crimea-monitor"
+SPIDER_MODULES = ["crawlers.spiders"]
+NEWSPIDER_MODULE = "crawlers.spiders"
+USER_AGENT = _env(
+    "USER_AGENT",
+    "CrimeaMonitor/0.1 (+https://github.com/crimea-monitor/crimea-monitor; human-rights news monitoring)",
+)
+ROBOTSTXT_OBEY = _env_bool("ROBOTSTXT_OBEY", True)
+CONCURRENT_REQUESTS = _env_int("CONCURRENT_REQUESTS", 16)
+CONCURRENT_REQUESTS_PER_DOMAIN = _env_int("CONCURRENT_REQUESTS_PER_DOMAIN", 4)
+DOWNLOAD_DELAY = _env_float("DOWNLOAD_DELAY", 0.5)
+AUTOTHROTTLE_ENABLED = _env_bool("AUTOTHROTTLE_ENABLED", True)
+AUTOTHROTTLE_START_DELAY = _env_float("AUTOTHROTTLE_START_DELAY", 1.0)
+AUTOTHROTTLE_MAX_DELAY = _env_float("AUTOTHROTTLE_MAX_DELAY", 30.0)
+AUTOTHROTTLE_TARGET_CONCURRENCY = _env_float("AUTOTHROTTLE_TARGET_CONCURRENCY", 2.0)
+DOWNLOAD_TIMEOUT = _env_int("DOWNLOAD_TIMEOUT", 30)
+DOWNLOAD_MAXSIZE = _env_int("DOWNLOAD_MAXSIZE", 5 * 1024 * 1024)
+DOWNLOAD_WARNSIZE = _env_int("DOWNLOAD_WARNSIZE", 2 * 1024 * 1024)
+RETRY_ENABLED = True
+RETRY_TIMES = _env_int("RETRY_TIMES", 2)
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+# Back-off between retries: Scrapy's RetryMiddleware re-queues at once, ours waits base * 2**n seconds.
+RETRY_BACKOFF_BASE = _env_float("RETRY_BACKOFF_BASE", 1.0)
+RETRY_BACKOFF_MAX = _env_float("RETRY_BACKOFF_MAX", 60.0)
+REDIRECT_MAX_TIMES = _env_int("REDIRECT_MAX_TIMES", 10)
+COOKIES_ENABLED = False
+TELNETCONSOLE_ENABLED = False
+LOG_LEVEL = _env("LOG_LEVEL", "INFO")
+REQUEST_FINGERPRINTER_IMPLEMENTATION = "2.7"
+TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
+FEED_EXPORT_ENCODING = "utf-8"
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawlers.middlewares.BackoffRetryMiddleware": 550,
+}
+SPIDER_MIDDLEWARES = {
+    "pipelines.frontier.FrontierMiddleware": 950,
+}
+ITEM_PIPELINES = {
+    "pipelines.validate.ValidatePipeline": 100,
+    "pipelines.canonicalise.CanonicalisePipeline": 200,
+    "pipelines.dedup.DedupPipeline": 300,
+    "pipelines.store.StorePipeline": 400,
+}
+LOG_FORMATTER = "crawlers.logformatter.ConciseLogFormatter"

@@ -1,0 +1,104 @@
+"""Runs the search contract (tests/search_contract.py) on Tantivy, and on Elasticsearch when
+CRIMEA_MONITOR_ELASTICSEARCH_URL points at a cluster."""
+
+from __future__ import annotations
+
+import os
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+# the repo root (for indexer/) and tests/ (for search_contract) when the project is not installed
+sys.path[:0] = [str(Path(__file__).resolve().parents[1]), str(Path(__file__).resolve().parent)]
+
+import search_contract as contract  # noqa: E402
+
+from indexer.search.errors import SearchBackend  # noqa: E402
+from indexer.search.tantivy_backend import TantivyBackend  # noqa: E402
+
+ES_URL = os.environ.get("CRIMEA_MONITOR_ELASTICSEARCH_URL", "")
+BACKENDS = ["tantivy", "elasticsearch"]
+
+
+def _make(kind: str, directory: Path):
+    if kind == "tantivy":
+        return TantivyBackend(directory, contract.AliasResolver()), None
+    if not ES_URL:
+        pytest.skip("set CRIMEA_MONITOR_ELASTICSEARCH_URL to run the contract on Elasticsearch")
+    from indexer.search.elasticsearch_backend import ElasticsearchBackend
+
+    backend = ElasticsearchBackend(
+        ES_URL, contract.AliasResolver(), index_prefix=f"crimea-monitor-test-{uuid.uuid4().hex[:8]}"
+    )
+    return backend, backend.drop
+
+
+@pytest.fixture(scope="module", params=BACKENDS)
+def loaded(request, tmp_path_factory):
+    """A backend holding the whole fixture corpus (read-only checks share it)."""
+    backend, teardown = _make(request.param, tmp_path_factory.mktemp(f"{request.param}-index"))
+    backend.index(contract.CORPUS, batch_size=7)  # several commits
+    yield backend
+    if teardown:
+        teardown()
+
+
+@pytest.fixture(params=BACKENDS)
+def empty(request, tmp_path):
+    backend, teardown = _make(request.param, tmp_path / "index")
+    yield backend
+    if teardown:
+        teardown()
+
+
+def test_backend_follows_protocol(loaded):
+    assert isinstance(loaded, SearchBackend)
+
+
+@pytest.mark.parametrize(("query", "expected"), contract.HIT_CASES, ids=[q for q, _ in contract.HIT_CASES])
+def test_hits(loaded, query, expected):
+    contract.check_hits(loaded, query, expected)
+
+
+@pytest.mark.parametrize(("query", "expected"), contract.FACET_CASES, ids=[q for q, _ in contract.FACET_CASES])
+def test_facets(loaded, query, expected):
+    contract.check_facets(loaded, query, expected)
+
+
+@pytest.mark.parametrize("check", contract.CORPUS_CHECKS, ids=lambda c: c.__name__)
+def test_corpus_checks(loaded, check):
+    check(loaded)
+
+
+def test_index_replaces_deletes_clears(empty):
+    contract.check_index_replaces(empty)
+
+
+def test_tantivy_index_survives_reopen(tmp_path):
+    first = TantivyBackend(tmp_path, contract.AliasResolver())
+    first.index(contract.CORPUS[:5])
+    again = TantivyBackend(tmp_path, contract.AliasResolver())
+    assert again.count() == 5
+    contract.check_hits(again, "bagcasaray", contract.ids(1, 2))
+
+
+@pytest.mark.skipif(not ES_URL, reason="needs CRIMEA_MONITOR_ELASTICSEARCH_URL")
+def test_elasticsearch_reindex_swaps_alias():
+    from indexer.search.elasticsearch_backend import ElasticsearchBackend
+
+    backend = ElasticsearchBackend(
+        ES_URL, contract.AliasResolver(), index_prefix=f"crimea-monitor-test-{uuid.uuid4().hex[:8]}"
+    )
+    try:
+        backend.index(contract.CORPUS[:3])
+        (old,) = backend._indices()
+        new = backend.reindex(contract.CORPUS)
+        assert new != old
+        assert backend._indices() == [new]
+        assert not backend.client.indices.exists(index=old)
+        contract.check_count(backend)
+        contract.check_hits(backend, "bagcasaray", contract.ids(1, 2))
+    finally:
+        backend.drop()
