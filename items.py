@@ -43,7 +43,9 @@ class ArticleItem:
     duplicate_of: str = ""
     near_duplicate_of: str = ""
     near_duplicate_score: float = 0.0
+    supersedes: str = ""  # an already stored article that turns out to be a near-copy of this one
     minhash: bytes = b""  # MinHash signature of the text, for near-duplicate lookups
+    shingle_count: int = 0
 
 
 @dataclass

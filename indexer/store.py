@@ -263,7 +263,9 @@ class Store:
         ).fetchone()
         return str(row[0]) if row else None
 
-    def near_duplicate_candidates(self, band_hashes: list[int], exclude: str) -> list[tuple[str, bytes]]:
+    def near_duplicate_candidates(
+        self, band_hashes: list[int], exclude: str
+    ) -> list[tuple[str, bytes, int, str | None]]:
         """Articles sharing at least one LSH band with the given signature, with their MinHash signatures."""
         if not band_hashes:
             return []
@@ -272,11 +274,20 @@ class Store:
         for band, value in enumerate(band_hashes):
             params += [band, value]
         rows = self.conn.execute(
-            f"SELECT DISTINCT a.id, a.minhash FROM minhash_bands b JOIN articles a ON a.id = b.article_id "
+            f"SELECT DISTINCT a.id, a.minhash, a.shingle_count, a.published_at FROM minhash_bands b JOIN articles a ON a.id = b.article_id "
             f"WHERE ({clauses}) AND a.id != ? AND a.near_duplicate_of IS NULL",
             [*params, exclude],
         ).fetchall()
-        return [(row[0], row[1]) for row in rows]
+        return [(row[0], row[1], row[2] or 0, row[3]) for row in rows]
+
+    def relink_near_duplicate(self, copy_id: str, original_id: str, score: float) -> None:
+        """Make ``copy_id`` (and every article linked to it) a near-duplicate of ``original_id``."""
+        with self.transaction() as tx:
+            tx.execute(
+                "UPDATE articles SET near_duplicate_of = ?, near_duplicate_score = ? WHERE id = ?",
+                (original_id, score, copy_id),
+            )
+            tx.execute("UPDATE articles SET near_duplicate_of = ? WHERE near_duplicate_of = ?", (original_id, copy_id))
 
     def save_article(self, record: dict[str, Any], band_hashes: list[int]) -> None:
         """Insert or update an article by id, with its frontier row and LSH bands, in one transaction."""
@@ -284,12 +295,13 @@ class Store:
         with self.transaction() as tx:
             tx.execute(
                 "INSERT INTO articles (id, url, source_id, title, text, author, lang, published_at, first_seen_at, "
-                "fetched_at, content_hash, minhash, near_duplicate_of, near_duplicate_score, status, updated_at) "
+                "fetched_at, content_hash, minhash, shingle_count, near_duplicate_of, near_duplicate_score, status, updated_at) "
                 "VALUES (:id, :url, :source_id, :title, :text, :author, :lang, :published_at, :fetched_at, "
-                ":fetched_at, :content_hash, :minhash, :near_duplicate_of, :near_duplicate_score, 'fetched', :now) "
+                ":fetched_at, :content_hash, :minhash, :shingle_count, :near_duplicate_of, :near_duplicate_score, 'fetched', :now) "
                 "ON CONFLICT(id) DO UPDATE SET title=excluded.title, text=excluded.text, author=excluded.author, "
                 "lang=excluded.lang, published_at=COALESCE(excluded.published_at, articles.published_at), "
                 "fetched_at=excluded.fetched_at, content_hash=excluded.content_hash, minhash=excluded.minhash, "
+                "shingle_count=excluded.shingle_count, "
                 "status=CASE WHEN articles.content_hash = excluded.content_hash THEN articles.status "
                 "ELSE 'fetched' END, updated_at=excluded.updated_at",
                 {**record, "now": now},

@@ -65,6 +65,7 @@ def crawl(
     source: Annotated[list[str] | None, typer.Option("--source", "-s", help="Crawl only this source id.")] = None,
     demo: Annotated[bool, typer.Option(help="Start the bundled demo site on 127.0.0.1 and crawl it.")] = False,
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Show Scrapy's log.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the per-source report as JSON.")] = False,
 ) -> None:
     """Crawl sources into the store and print what happened per source."""
     from pipelines.crawl import DEMO_OVERRIDES, build_settings, run_crawl
@@ -80,7 +81,8 @@ def crawl(
         sources_path.write_text(site.sources_toml(), encoding="utf-8")
         overrides.update(DEMO_OVERRIDES)
         overrides["SOURCES"] = str(sources_path)
-        console.print(f"demo site running at {site.base_url} (fictional outlets; data is marked as demo)")
+        if not as_json:
+            console.print(f"demo site running at {site.base_url} (fictional outlets; data is marked as demo)")
     else:
         sources_path = Path(config.SOURCES)
     chosen = select(load_sources(sources_path), source)
@@ -91,6 +93,9 @@ def crawl(
     finally:
         if site is not None:
             site.stop()
+    if as_json:
+        print(json.dumps([r.__dict__ for r in reports], indent=2))
+        return
     _print_reports(reports)
     with _open_store() as store:
         counts = store.count_articles()

@@ -50,7 +50,7 @@ __all__ = ["fold", "key_tokens", "name_key", "to_latin"]
 # --- fold --------------------------------------------------------------------------------------------
 
 _APOSTROPHES = "'’‘‛`´ʹʻʼʽˈ′＇"
-_QUOTES = "\"“”„‟«»‹›〝〞＂"
+_QUOTES = '"“”„‟«»‹›〝〞＂'
 _DASHES = "‐‑‒–—―−﹘﹣－"
 _KEEP_MARKS = {
     # base letter + combining mark that form a separate letter we keep in Cyrillic text

@@ -2,7 +2,8 @@
 
 - same canonical URL: the same article (updated if its text changed), never a second row;
 - same text under another URL: recorded as a duplicate URL of the first article;
-- nearly the same text (syndicated copies): stored, and linked to the article it copies.
+- nearly the same text (syndicated copies): stored, and linked to the article it copies. "Nearly the same" is
+  MinHash-estimated containment of word 5-shingles >= NEAR_DUP_THRESHOLD (default 0.8).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from scrapy.crawler import Crawler
 
 from items import ArticleItem
 from pipelines.crawl_store import store_for
-from pipelines.near_duplicates import band_hashes, content_hash, signature, similarity
+from pipelines.near_duplicates import band_hashes, containment, content_hash, shingles, signature, similarity
 
 
 class DedupPipeline:
@@ -29,8 +30,10 @@ class DedupPipeline:
         store = store_for(self.crawler)
         item.content_hash = content_hash(item.text)
         existing = store.article(item.article_id)
-        sig = signature(item.text)
+        shingle_set = shingles(item.text)
+        sig = signature(shingle_set)
         item.minhash = sig.tobytes()
+        item.shingle_count = len(shingle_set)
         if existing is not None:
             item.outcome = "unchanged" if existing.content_hash == item.content_hash else "updated"
             return item
@@ -40,12 +43,28 @@ class DedupPipeline:
             item.duplicate_of = same_text
             return item
         item.outcome = "new"
-        best_id, best_score = "", 0.0
-        for candidate_id, candidate_sig in store.near_duplicate_candidates(band_hashes(sig), item.article_id):
-            score = similarity(sig, candidate_sig)
-            if score > best_score:
-                best_id, best_score = candidate_id, score
-        if best_score >= self.threshold:
-            item.near_duplicate_of = best_id
-            item.near_duplicate_score = round(best_score, 3)
+        best: tuple[float, str, int, str | None] | None = None
+        for candidate_id, candidate_sig, candidate_size, published in store.near_duplicate_candidates(
+            band_hashes(sig), item.article_id
+        ):
+            score = containment(similarity(sig, candidate_sig), len(shingle_set), candidate_size)
+            if score >= self.threshold and (best is None or score > best[0]):
+                best = (score, candidate_id, candidate_size, published)
+        if best is None:
+            return item
+        score, candidate_id, candidate_size, published = best
+        item.near_duplicate_score = round(score, 3)
+        if _is_original(item.published_at, len(shingle_set), published, candidate_size):
+            # The copy was crawled first (sources are crawled concurrently): the link is turned around once this
+            # article is stored; see StorePipeline.
+            item.supersedes = candidate_id
+        else:
+            item.near_duplicate_of = candidate_id
         return item
+
+
+def _is_original(published: str | None, size: int, other_published: str | None, other_size: int) -> bool:
+    """The original of two near-duplicates is the one published first; on a tie, the longer one (copies trim)."""
+    if published and other_published and published[:10] != other_published[:10]:
+        return published < other_published
+    return size > other_size

@@ -58,6 +58,8 @@ class FrontierMiddleware:
             request.headers[b"If-Modified-Since"] = state["last_modified"]
 
     def _admit(self, item: Any, response: Response) -> bool:
+        if isinstance(item, Request) and item.meta.get("conditional"):
+            self._add_validators(item)  # sitemaps listed by a sitemap index
         if not (isinstance(item, Request) and item.meta.get("article")):
             return True
         if item.url in self.admitted:

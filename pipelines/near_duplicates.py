@@ -28,11 +28,14 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(normalise_text(text).encode("utf-8")).hexdigest()
 
 
-def signature(text: str) -> np.ndarray:
+def shingles(text: str) -> set[str]:
     words = normalise_text(text).split()
-    shingles = {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
+    return {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
+
+
+def signature(shingle_set: set[str]) -> np.ndarray:
     minhash = MinHash(num_perm=NUM_PERM, seed=1)
-    minhash.update_batch([s.encode("utf-8") for s in shingles])
+    minhash.update_batch([s.encode("utf-8") for s in shingle_set])
     return minhash.hashvalues.astype(np.uint64)
 
 
@@ -46,7 +49,20 @@ def band_hashes(sig: np.ndarray) -> list[int]:
 
 
 def similarity(a: np.ndarray, b: bytes | np.ndarray) -> float:
+    """Estimated Jaccard similarity of two shingle sets from their signatures."""
     other = np.frombuffer(b, dtype=np.uint64) if isinstance(b, bytes) else b
     if other.shape != a.shape:
         return 0.0
     return float(np.count_nonzero(a == other)) / len(a)
+
+
+def containment(jaccard: float, size_a: int, size_b: int) -> float:
+    """Estimated share of the smaller text found in the larger one.
+
+    Syndicated copies trim a closing paragraph or add a credit line: their Jaccard similarity drops quickly while
+    nearly all of the shorter text is still inside the longer. From J = |A∩B| / |A∪B| and the set sizes,
+    |A∩B| = J (|A| + |B|) / (1 + J).
+    """
+    if size_a <= 0 or size_b <= 0:
+        return jaccard
+    return min(1.0, jaccard * (size_a + size_b) / ((1 + jaccard) * min(size_a, size_b)))

@@ -59,11 +59,14 @@ class StorePipeline:
                     "fetched_at": item.fetched_at,
                     "content_hash": item.content_hash,
                     "minhash": item.minhash,
+                    "shingle_count": item.shingle_count,
                     "near_duplicate_of": item.near_duplicate_of or None,
                     "near_duplicate_score": item.near_duplicate_score or None,
                 },
                 band_hashes_from(item.minhash),
             )
+            if item.supersedes:
+                store.relink_near_duplicate(item.supersedes, item.article_id, item.near_duplicate_score)
         elif item.outcome == "unchanged":
             store.touch_article(item.article_id, item.fetched_at)
         elif item.outcome == "duplicate":
@@ -80,7 +83,7 @@ class StorePipeline:
         store.mark_done(item.url, item.source_id, target)
         counter = {"duplicate": "duplicates"}.get(item.outcome, item.outcome)
         self.stats.inc_value(f"monitor/{counter}")
-        if item.near_duplicate_of:
+        if item.near_duplicate_of or item.supersedes:
             self.stats.inc_value("monitor/near_duplicates")
         logger.debug("%s %s -> %s", item.outcome, item.url, target)
         return item

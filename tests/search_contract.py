@@ -10,6 +10,7 @@ from __future__ import annotations
 import html
 import re
 from datetime import UTC, datetime
+from typing import ClassVar
 
 import pytest
 
@@ -21,9 +22,9 @@ from indexer.search.resolver import KeyResolver, normalise_key
 
 # ------------------------------------------------------------------------------------------------ resolver
 class AliasResolver:
-    """A stand-in for the gazetteer's resolver: known aliases -> canonical ids, else the KeyResolver '~' form."""
+    """Stands in for the gazetteer's resolver: known aliases -> canonical ids, else the '~' form."""
 
-    ALIASES = {
+    ALIASES: ClassVar[dict[tuple[str, str], str]] = {
         ("person", "mustafa-jemilev"): "person:mustafa-dzhemilev",
         ("person", "mustafa-dzhemilev"): "person:mustafa-dzhemilev",
         ("person", "dzhemilev"): "person:mustafa-dzhemilev",
@@ -100,7 +101,8 @@ CORPUS: tuple[IndexDocument, ...] = (
          persons=("person:mustafa-dzhemilev",)),
     _doc(5, "FSB denies torture claims",
          "The FSB denied that the detainee was tortured during interrogation in Simferopol.",
-         "krymr", "en", "2024-03-05", places=("place:simferopol",), orgs=("org:fsb",), any_types=("torture",)),
+         "krymr", "en", "2024-03-05", places=("place:simferopol",), orgs=("org:fsb",),
+         any_types=("torture",)),
     _doc(6, "Жителя Симферополя оштрафовали", "Жителя Симферополя оштрафовали за дискредитацию армии.",
          "krymr", "ru", "2024-03-12", places=("place:simferopol",), types=("fine",)),
     _doc(7, "Crimean Solidarity website defaced",
@@ -118,9 +120,11 @@ CORPUS: tuple[IndexDocument, ...] = (
     _doc(11, "Detainees transferred to Rostov-on-Don",
          "Four detainees were transferred to the SIZO in Rostov-on-Don last week.",
          "krymr", "en", "2024-05-10", types=("transfer",)),
-    _doc(12, "Mosque raided in Simferopol", "Police searched a mosque in Simferopol during Friday prayers.",
+    _doc(12, "Mosque raided in Simferopol",
+         "Police searched a mosque in Simferopol during Friday prayers.",
          "krymr", "en", "2024-05-15", places=("place:simferopol",), types=("search",)),
-    _doc(13, "UN condemns deportations", "The OHCHR condemned the deportation of Crimean residents to Russia.",
+    _doc(13, "UN condemns deportations",
+         "The OHCHR condemned the deportation of Crimean residents to Russia.",
          "ohchr", "en", "2024-05-20", orgs=("org:ohchr",), types=("deportation",)),
     _doc(14, "Prisoner moved to colony", "He was moved to a colony with a strict regime near Rostov.",
          "krymr", "en", "2024-05-28"),
@@ -142,7 +146,8 @@ CORPUS: tuple[IndexDocument, ...] = (
     _doc(20, "Homes of Mejlis deputies not searched, lawyer says",
          "A lawyer said the homes of Mejlis deputies were not searched this week.",
          "qha", "en", "2024-07-09", orgs=("org:mejlis",), any_types=("search",)),
-    _doc(21, "Property confiscated in Yalta", "Authorities confiscated the house of a Ukrainian citizen in Yalta.",
+    _doc(21, "Property confiscated in Yalta",
+         "Authorities confiscated the house of a Ukrainian citizen in Yalta.",
          "ohchr", "en", "2024-07-15", places=("place:yalta",), types=("property_seizure",)),
     _doc(22, "Crimean Tatar activist detained at checkpoint",
          "An activist was detained at the Chonhar checkpoint and questioned for six hours.",
@@ -163,7 +168,8 @@ CORPUS: tuple[IndexDocument, ...] = (
          "krymr", "en", "2024-09-15", places=("place:kerch",), types=("custody",)),
     _doc(29, "Ban on Hizb ut-Tahrir upheld", "The court upheld the ban and declared the group extremist.",
          "ohchr", "en", "2024-10-01", types=("ban",)),
-    _doc(30, "Refugees leave the peninsula", "Hundreds of refugees fled the peninsula after the mobilisation.",
+    _doc(30, "Refugees leave the peninsula",
+         "Hundreds of refugees fled the peninsula after the mobilisation.",
          "zmina", "en", "2024-10-20", types=("displacement",)),
 )  # fmt: skip
 
@@ -253,7 +259,15 @@ FACET_CASES: list[tuple[str, dict[str, list[tuple[str, int]]]]] = [
     ),
 ]
 
-BAD_QUERIES = ["", "a AND", "(fined", 'person:"x', "foo:bar", "date:2024-13-01", "date:2024-06-01..2024-01-01"]
+BAD_QUERIES = [
+    "",
+    "a AND",
+    "(fined",
+    'person:"x',
+    "foo:bar",
+    "date:2024-13-01",
+    "date:2024-06-01..2024-01-01",
+]
 
 
 # ------------------------------------------------------------------------------------------------- checks
@@ -337,7 +351,13 @@ def check_snippets(backend: SearchBackend) -> None:
 def check_hit_fields(backend: SearchBackend) -> None:
     (hit,) = backend.search(SearchRequest("date:2024-05-02")).hits
     doc = CORPUS[9]
-    assert (hit.id, hit.title, hit.url, hit.source, hit.lang) == (doc.id, doc.title, doc.url, doc.source, doc.lang)
+    assert (hit.id, hit.title, hit.url, hit.source, hit.lang) == (
+        doc.id,
+        doc.title,
+        doc.url,
+        doc.source,
+        doc.lang,
+    )
     assert hit.published_at == doc.published_at
     assert set(hit.event_types) == {"deportation", "ban"}
     assert hit.snippet_html  # filter-only queries still get the start of the body

@@ -244,7 +244,8 @@ QUERYISH = st.lists(
         st.sampled_from(
             [
                 "AND", "OR", "NOT", "&&", "||", "(", ")", '"', "-", "!", "*", ":", "..", " ", "  ",
-                "person:", "place:", "org:", "type:", "source:", "lang:", "date:", "has:", "modality:", "foo:",
+                "person:", "place:", "org:", "type:", "source:", "lang:", "date:", "has:", "modality:",
+                "foo:",
                 "quote", "any", "2024-01-01", "2024-02", "2024-13-40", "fsb", "Bağçasaray", "de", "\\", "\t",
             ]
         ),
@@ -383,7 +384,9 @@ def test_es_gets_dicts_with_values_only_inside_clauses(query):
     collect(es)
     assert keys <= ES_KEYS
     for node in _leaves(query.root):
-        if isinstance(node, (Term, Phrase)) or (isinstance(node, Field) and node.name in ("source", "lang", "type")):
+        if isinstance(node, (Term, Phrase)) or (
+            isinstance(node, Field) and node.name in ("source", "lang", "type")
+        ):
             assert _user_values(node)[0] in values
 
 

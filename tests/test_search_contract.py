@@ -62,7 +62,9 @@ def test_hits(loaded, query, expected):
     contract.check_hits(loaded, query, expected)
 
 
-@pytest.mark.parametrize(("query", "expected"), contract.FACET_CASES, ids=[q for q, _ in contract.FACET_CASES])
+@pytest.mark.parametrize(
+    ("query", "expected"), contract.FACET_CASES, ids=[q for q, _ in contract.FACET_CASES]
+)
 def test_facets(loaded, query, expected):
     contract.check_facets(loaded, query, expected)
 

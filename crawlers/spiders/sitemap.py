@@ -24,17 +24,21 @@ class SitemapSpider(SourceSpider, ScrapySitemapSpider):
         self._cbs = [(regex(self.source.article_pattern or ""), self.parse_article)]
 
     async def start(self):  # type: ignore[override]
+        # The top level is always fetched: an unchanged sitemap index can still point at changed sitemaps.
         for url in self.sitemap_urls:
             yield self.listing_request(url, self._parse_sitemap)
 
     def _parse_sitemap(self, response: Response) -> Iterable[Any]:
+        if response.status == 304:
+            self.crawler.stats.inc_value("monitor/feeds_unchanged")
+            return
         found = 0
         for request in super()._parse_sitemap(response):
             if request.callback == self.parse_article:
                 found += 1
                 yield self.article_request(request.url, discovered_from=response.url)
             else:
-                yield self.listing_request(request.url, self._parse_sitemap)
+                yield self.listing_request(request.url, self._parse_sitemap, conditional=True)
         if found:
             self.crawler.stats.inc_value("monitor/sitemap_urls", found)
 

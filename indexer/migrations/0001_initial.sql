@@ -49,6 +49,7 @@ CREATE TABLE articles (
     fetched_at TEXT NOT NULL,
     content_hash TEXT NOT NULL,
     minhash BLOB,
+    shingle_count INTEGER,
     near_duplicate_of TEXT REFERENCES articles (id),
     near_duplicate_score REAL,
     status TEXT NOT NULL DEFAULT 'fetched',

@@ -252,7 +252,7 @@ class ElasticsearchBackend:
         try:
             return fn(*args, **kwargs)
         except (elastic_transport.ConnectionError, elastic_transport.ConnectionTimeout) as exc:
-            detail = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            detail = _reason(exc)
             raise SearchBackendUnavailable(
                 f"Elasticsearch at {self.url} is unavailable ({what}): {detail}"
             ) from exc
@@ -295,12 +295,12 @@ class ElasticsearchBackend:
         for doc in docs:
             yield {"_op_type": "index", "_index": index, "_id": doc.id, "_source": _source(doc)}
 
-    def _bulk(self, actions: Iterable[dict]) -> int:
+    def _bulk(self, actions: Iterable[dict], chunk_size: int | None = None) -> int:
         done = 0
         for ok, _item in helpers.streaming_bulk(
             self.client,
             actions,
-            chunk_size=self.chunk_size,
+            chunk_size=chunk_size or self.chunk_size,
             max_retries=self.max_retries,
             initial_backoff=1,
             max_backoff=30,
@@ -314,9 +314,7 @@ class ElasticsearchBackend:
     def index(self, docs: Iterable[IndexDocument], batch_size: int | None = None) -> int:
         """Add or replace documents (by id) in the index behind the alias."""
         self.ensure()
-        if batch_size:
-            self.chunk_size = batch_size
-        done = self._call("bulk index", self._bulk, self._actions(docs, self.alias))
+        done = self._call("bulk index", self._bulk, self._actions(docs, self.alias), batch_size)
         self._call("refresh", self.client.indices.refresh, index=self.alias)
         return done
 
@@ -386,11 +384,16 @@ class ElasticsearchBackend:
                 "pre_tags": ["<b>"],
                 "post_tags": ["</b>"],
                 "fields": {
-                    "body": {"number_of_fragments": 1, "fragment_size": SNIPPET_CHARS},
+                    # no_match_size: the (escaped) start of the body when no term matched
+                    "body": {
+                        "number_of_fragments": 1,
+                        "fragment_size": SNIPPET_CHARS,
+                        "no_match_size": SNIPPET_CHARS,
+                    },
                     "body.folded": {"number_of_fragments": 1, "fragment_size": SNIPPET_CHARS},
                 },
             },
-            "source_excludes": ["quotes", "event_types_any"],
+            "source_excludes": ["body", "quotes", "event_types_any"],
         }
         if request.sort == "date":
             kwargs["sort"] = [
@@ -430,11 +433,22 @@ class ElasticsearchBackend:
         return SearchResult(hits=hits, total=int(resp["hits"]["total"]["value"]), facets=facets)
 
 
+def _reason(exc: Exception) -> str:
+    """The root cause of a connection error in a few words ("[Errno 111] Connection refused")."""
+    text = " ".join(str(exc).split())
+    found = re.search(r"\[Errno -?\d+\][^)'\"]*", text)
+    if found:
+        return found.group(0).strip()
+    if isinstance(exc, elastic_transport.ConnectionTimeout) or "timed out" in text.lower():
+        return "timed out"
+    return text[:160] or type(exc).__name__
+
+
 def _snippet(highlight: dict, body: str) -> str:
     best = ""
     for name in ("body", "body.folded"):
         fragments = highlight.get(name) or []
-        if fragments and fragments[0].count("<b>") > best.count("<b>"):
+        if fragments and (not best or fragments[0].count("<b>") > best.count("<b>")):
             best = fragments[0]
     if best:
         return best

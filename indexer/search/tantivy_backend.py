@@ -124,7 +124,10 @@ class TantivyBackend:
 
     # ------------------------------------------------------------------------------------------ writing
     def _writer(self) -> tantivy.IndexWriter:
-        return self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        try:
+            return self._index.writer(heap_size=WRITER_HEAP, num_threads=1)
+        except ValueError as exc:  # e.g. another process holds the index writer lock
+            raise SearchBackendError(f"cannot write the Tantivy index in {self.index_dir}: {exc}") from exc
 
     def _document(self, doc: IndexDocument) -> tantivy.Document:
         out = tantivy.Document()

@@ -13,10 +13,12 @@ Every response carries an ETag and answers If-None-Match with 304, as well-behav
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import hashlib
 import threading
 import time
+from datetime import timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape as xml_escape
@@ -34,8 +36,15 @@ SYNDICATION_NOTE = "This story was first published by Crimea Herald and is repub
 class DemoSite:
     """Start with ``with DemoSite() as site:``; ``site.base_url`` is where it listens."""
 
-    def __init__(self, port: int = 0, slow_seconds: float = 8.0, huge_bytes: int = 6 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        port: int = 0,
+        slow_seconds: float = 8.0,
+        huge_bytes: int = 6 * 1024 * 1024,
+        article_delay: float = 0.0,
+    ) -> None:
         self.slow_seconds = slow_seconds
+        self.article_delay = article_delay  # seconds added to every article page (tests that kill a crawl)
         self.huge_bytes = huge_bytes
         self.articles = load_corpus()
         self.by_outlet: dict[str, list[DemoArticle]] = {o: [] for o in OUTLETS}
@@ -249,7 +258,8 @@ article_pattern = "/steppe-courier/article/\\\\d+-"
         urls = [(base + self.url_for(a), a.published_at.isoformat(), a.title) for a in recent]
         syndicated = self.syndicated()
         if syndicated is not None:
-            urls.append((base + self._syndicated_path(syndicated), syndicated.published_at.isoformat(),
+            republished = syndicated.published_at + timedelta(days=1)
+            urls.append((base + self._syndicated_path(syndicated), republished.isoformat(),
                          syndicated.title))
         urls.append((f"{base}/black-sea-daily/private/editorial-memo/", "2026-11-01T10:00:00+00:00", "Memo"))
         body = "".join(
@@ -278,7 +288,7 @@ article_pattern = "/steppe-courier/article/\\\\d+-"
         return gzip.compress(xml.encode(), mtime=0)
 
     def _syndicated_path(self, article: DemoArticle) -> str:
-        d = article.published_at
+        d = article.published_at + timedelta(days=1)
         return f"/black-sea-daily/{d:%Y}/{d:%m}/{d:%d}/syndicated-{article.slug}/"
 
     def syndicated_page(self) -> bytes:
@@ -291,7 +301,7 @@ article_pattern = "/steppe-courier/article/\\\\d+-"
             slug="syndicated-" + article.slug,
             title=article.title + " (via Crimea Herald)",
             author=article.author,
-            published_at=article.published_at,
+            published_at=article.published_at + timedelta(days=1),  # republished the next day
             lang=article.lang,
             text="\n\n".join(paragraphs[:-1]),  # the copy drops the closing paragraph
             fictional=True,
@@ -338,24 +348,23 @@ def _handler_for(site: DemoSite) -> type[BaseHTTPRequestHandler]:
 
         def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
             etag = '"' + hashlib.sha1(body).hexdigest()[:20] + '"'
-            if status == 200 and self.headers.get("If-None-Match") == etag:
-                self.send_response(304)
-                self.send_header("ETag", etag)
+            # The crawler may have given up already (size limit, timeout): expected for the traps.
+            with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                if status == 200 and self.headers.get("If-None-Match") == etag:
+                    self.send_response(304)
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    return
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                if status == 200:
+                    self.send_header("ETag", etag)
+                for key, value in (extra or {}).items():
+                    self.send_header(key, value)
                 self.end_headers()
-                return
-            self.send_response(status)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            if status == 200:
-                self.send_header("ETag", etag)
-            for key, value in (extra or {}).items():
-                self.send_header(key, value)
-            self.end_headers()
-            if self.command != "HEAD":
-                try:
+                if self.command != "HEAD":
                     self.wfile.write(body)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass  # the crawler gave up (size limit, timeout): expected for the traps
 
         def _redirect(self, status: int, location: str) -> None:
             self.send_response(status)
@@ -376,6 +385,8 @@ def _handler_for(site: DemoSite) -> type[BaseHTTPRequestHandler]:
                 links = [(f"/{o}/", name) for o, name in OUTLETS.items()]
                 return self._send(200, templates.listing("demo", links).encode(), html)
             if path in routes:
+                if site.article_delay:
+                    time.sleep(site.article_delay)
                 body, charset = site.article_page(routes[path])
                 return self._send(200, body, f"text/html; charset={charset}")
             if path == "/crimea-herald/rss.xml":

@@ -104,7 +104,8 @@ def black_sea(article: DemoArticle, related: list[DemoArticle], url_for, canonic
 <a href="/black-sea-daily/sport/">Sport</a> · <a href="/black-sea-daily/weather/">Weather</a></div>
 <div id="content"><div class="entry">
 <h2 class="entry-title">{escape(article.title)}</h2>
-<span class="date">{article.published_at:%d.%m.%Y}</span> <span class="author">{escape(article.author)}</span>
+<div class="entry-meta"><span class="date">{article.published_at:%d.%m.%Y}</span>
+<span class="author vcard">{escape(article.author)}</span></div>
 <div class="entry-text">
 {lead}
 {_paragraphs(article)}

@@ -1,0 +1,70 @@
+"""Shared fixtures: the demo site on 127.0.0.1 and a helper that runs the CLI in a real subprocess.
+
+Crawls run in subprocesses because Scrapy's reactor can start only once per process, and because a subprocess is
+what a user runs (and what the kill-and-resume test can SIGKILL).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from monitor.demo.site import DemoSite
+
+# Loopback needs no politeness; short timeouts keep the slow-endpoint trap quick.
+FAST_CRAWL_ENV = {
+    "CRIMEA_MONITOR_DOWNLOAD_DELAY": "0",
+    "CRIMEA_MONITOR_AUTOTHROTTLE_ENABLED": "false",
+    "CRIMEA_MONITOR_CONCURRENT_REQUESTS_PER_DOMAIN": "16",
+    "CRIMEA_MONITOR_DOWNLOAD_TIMEOUT": "2",
+    "CRIMEA_MONITOR_RETRY_TIMES": "1",
+    "CRIMEA_MONITOR_RETRY_BACKOFF_BASE": "0.2",
+    "CRIMEA_MONITOR_LOG_LEVEL": "WARNING",
+    "CRIMEA_MONITOR_EXTRACT_WORKERS": "1",
+}
+
+
+def cli_env(db: Path, sources: Path | None = None, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CRIMEA_MONITOR_")}
+    env.update(FAST_CRAWL_ENV)
+    env["CRIMEA_MONITOR_DB"] = str(db)
+    if sources is not None:
+        env["CRIMEA_MONITOR_SOURCES"] = str(sources)
+    env.update(extra)
+    return env
+
+
+def run_cli(
+    args: list[str], db: Path, sources: Path | None = None, timeout: float = 240, **extra: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "monitor.cli", *args],
+        env=cli_env(db, sources, **extra),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def crawl_json(db: Path, sources: Path, *args: str) -> dict[str, dict]:
+    result = run_cli(["crawl", "--json", *args], db, sources)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return {report["source_id"]: report for report in json.loads(result.stdout)}
+
+
+@pytest.fixture(scope="module")
+def demo_site():
+    with DemoSite(slow_seconds=4.0) as site:
+        yield site
+
+
+def write_sources(site: DemoSite, directory: Path) -> Path:
+    path = directory / "sources.toml"
+    path.write_text(site.sources_toml(), encoding="utf-8")
+    return path
