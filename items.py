@@ -62,3 +62,91 @@ class FetchFailure:
     permanent: bool
     http_status: int | None = None
     is_feed: bool = False  # a feed, sitemap or listing page rather than an article
+
+
+# --- NLP results (written by nlp/, stored by pipelines/enrich.py) ------------------------------------------------
+@dataclass
+class Mention:
+    """A PERSON / ORG / GPE / LOC / NORP span and the canonical entity it links to."""
+
+    start: int  # character offsets in the article text
+    end: int
+    label: str
+    text: str
+    entity_id: str  # a gazetteer id ("person:mustafa-dzhemilev") or a normalised key ("person:~ivan-petrov")
+    name: str  # canonical name (gazetteer name, or the fullest form seen in the article)
+
+
+@dataclass
+class Victim:
+    text: str
+    entity_id: str | None = None
+
+
+@dataclass
+class Event:
+    """One mention of an incident in an article (the taxonomy ids are in ARCHITECTURE.md)."""
+
+    type: str
+    trigger: str
+    start: int
+    end: int
+    sentence: str
+    modality: str = "actual"  # actual | negated | denied | hypothetical | threatened | feared
+    is_recap: bool = False
+    date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY
+    date_precision: str | None = None  # day | week | month | year
+    place_text: str | None = None
+    place_id: str | None = None
+    victims: list[Victim] = field(default_factory=list)
+    count: int | None = None
+    perpetrator_text: str | None = None
+    perpetrator_id: str | None = None
+    legal_article: str | None = None
+
+    @property
+    def actual(self) -> bool:
+        return self.modality == "actual"
+
+
+@dataclass
+class Quote:
+    """A statement: direct (in quotation marks) or indirect ("X said that ...")."""
+
+    text: str
+    speaker_text: str | None
+    speaker_id: str | None
+    cue: str | None  # the cue verb lemma ("say", "stress", "according to"), or None
+    kind: str  # direct | indirect
+    start: int
+    end: int
+
+
+@dataclass
+class Claim:
+    """A quantity stated about victims or cases: "194 cases of human rights violations"."""
+
+    count: int
+    what: str
+    period: str | None
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Relevance:
+    about_crimea: bool
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Enrichment:
+    """Everything the NLP stage says about one article."""
+
+    relevance: Relevance
+    mentions: list[Mention] = field(default_factory=list)
+    events: list[Event] = field(default_factory=list)
+    quotes: list[Quote] = field(default_factory=list)
+    claims: list[Claim] = field(default_factory=list)

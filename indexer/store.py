@@ -19,6 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from items import Enrichment
+
 
 class StoreError(RuntimeError):
     """The store cannot be opened or written (locked, full disk, not a database); the message says which."""
@@ -406,6 +408,99 @@ class Store:
             raise ValueError(by)
         rows = self.conn.execute(f"SELECT {by}, COUNT(*) FROM articles GROUP BY {by}").fetchall()
         return {str(row[0]): row[1] for row in rows}
+
+    # --- enrichment results ---------------------------------------------------------------------------------------
+    def save_enrichment(self, article_id: str, result: Enrichment, entity_names: dict[str, tuple[str, str]],
+                        gazetteer_ids: set[str] | None = None,
+                        coordinates: dict[str, tuple[float, float]] | None = None) -> None:
+        """Replace an article's NLP results in one transaction and move it to status ``enriched``.
+
+        ``entity_names`` maps every entity id used to (label, canonical name); ids in ``gazetteer_ids`` are marked as
+        gazetteer entries, and ``coordinates`` gives places their position.
+        """
+        gazetteer_ids = gazetteer_ids or set()
+        coordinates = coordinates or {}
+        now = utcnow()
+        with self.transaction() as tx:
+            for table in ("mentions", "events", "quotes", "claims"):
+                tx.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))  # noqa: S608
+            for entity_id, (label, name) in entity_names.items():
+                lat, lon = coordinates.get(entity_id, (None, None))
+                tx.execute(
+                    "INSERT INTO entities (id, label, name, in_gazetteer, lat, lon) VALUES (?, ?, ?, ?, ?, ?) "
+                    "ON CONFLICT(id) DO UPDATE SET name = CASE WHEN entities.in_gazetteer THEN entities.name "
+                    "WHEN length(excluded.name) > length(entities.name) THEN excluded.name ELSE entities.name END, "
+                    "lat = COALESCE(excluded.lat, entities.lat), lon = COALESCE(excluded.lon, entities.lon)",
+                    (entity_id, label, name, int(entity_id in gazetteer_ids), lat, lon),
+                )
+            tx.executemany(
+                "INSERT OR REPLACE INTO mentions (article_id, start, end, label, text, entity_id) VALUES (?,?,?,?,?,?)",
+                [(article_id, m.start, m.end, m.label, m.text, m.entity_id) for m in result.mentions],
+            )
+            tx.executemany(
+                "INSERT INTO events (id, article_id, type, trigger, start, end, sentence, modality, is_recap, "
+                "event_date, date_precision, place_text, place_id, victims_json, count, perpetrator_text, "
+                "perpetrator_id, legal_article) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [
+                    (
+                        f"{article_id}:e{n}", article_id, e.type, e.trigger, e.start, e.end, e.sentence, e.modality,
+                        int(e.is_recap), e.date, e.date_precision, e.place_text, e.place_id,
+                        json.dumps([v.__dict__ for v in e.victims], ensure_ascii=False), e.count,
+                        e.perpetrator_text, e.perpetrator_id, e.legal_article,
+                    )
+                    for n, e in enumerate(result.events)
+                ],
+            )
+            tx.executemany(
+                "INSERT INTO quotes (id, article_id, text, speaker_text, speaker_id, cue, kind, start, end) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                [
+                    (f"{article_id}:q{n}", article_id, q.text, q.speaker_text, q.speaker_id, q.cue, q.kind, q.start,
+                     q.end)
+                    for n, q in enumerate(result.quotes)
+                ],
+            )
+            tx.executemany(
+                "INSERT INTO claims (id, article_id, count, what, period, text, start, end) VALUES (?,?,?,?,?,?,?,?)",
+                [
+                    (f"{article_id}:c{n}", article_id, c.count, c.what, c.period, c.text, c.start, c.end)
+                    for n, c in enumerate(result.claims)
+                ],
+            )
+            tx.execute(
+                "UPDATE articles SET status = 'enriched', about_crimea = ?, relevance = ?, relevance_reasons = ?, "
+                "enriched_at = ? WHERE id = ?",
+                (
+                    int(result.relevance.about_crimea), result.relevance.score,
+                    json.dumps(result.relevance.reasons, ensure_ascii=False), now, article_id,
+                ),
+            )
+
+    def mark_indexed(self, article_ids: list[str]) -> None:
+        """Articles whose current enrichment is in the search index (a re-enrichment sets them back)."""
+        now = utcnow()
+        with self.transaction() as tx:
+            tx.executemany(
+                "UPDATE articles SET status = 'indexed', indexed_at = ? WHERE id = ? AND status = 'enriched'",
+                [(now, article_id) for article_id in article_ids],
+            )
+
+    def article_ids_with_status(self, status: str, limit: int | None = None) -> list[str]:
+        sql = "SELECT id FROM articles WHERE status = ? ORDER BY first_seen_at, id"
+        params: list[Any] = [status]
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return [row[0] for row in self.conn.execute(sql, params)]
+
+    def enrichment_rows(self, article_id: str) -> dict[str, list[sqlite3.Row]]:
+        """The stored NLP results of one article, by table."""
+        out = {}
+        for table in ("mentions", "events", "quotes", "claims"):
+            out[table] = self.conn.execute(
+                f"SELECT * FROM {table} WHERE article_id = ? ORDER BY start", (article_id,)  # noqa: S608
+            ).fetchall()
+        return out
 
     # --- crawl runs --------------------------------------------------------------------------------------------
     def start_run(self, source_ids: list[str]) -> int:

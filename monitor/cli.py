@@ -310,6 +310,10 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     console.print(runs)
 
 
+# Commands of the later stages live in their own modules and register themselves on ``app``.
+from monitor import commands_nlp, commands_search  # noqa: E402, F401
+
+
 def main() -> None:
     """Entry point: run the app, turning known errors into one line on stderr."""
     try:
@@ -321,6 +325,3 @@ def main() -> None:
         err.print("interrupted")
         sys.exit(130)
 
-
-if __name__ == "__main__":
-    main()

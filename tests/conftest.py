@@ -43,7 +43,7 @@ def run_cli(
     args: list[str], db: Path, sources: Path | None = None, timeout: float = 240, **extra: str
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [sys.executable, "-m", "monitor.cli", *args],
+        [sys.executable, "-m", "monitor", *args],
         env=cli_env(db, sources, **extra),
         capture_output=True,
         text=True,

@@ -1,0 +1,3 @@
+"""NLP commands: enrich, eval."""
+
+from monitor.cli import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""Search commands: search, entity, export, reindex."""
+
+from monitor.cli import app  # noqa: F401
