@@ -6,7 +6,22 @@ itemadapter. Later stages (NLP, incidents) read and write their own records thro
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from dataclasses import dataclass, field
+
+
+@dataclass
+class Evidence:
+    """The page exactly as received, compressed, with its SHA-256: proof of what it said on a given day."""
+
+    sha256: str
+    size: int
+    html_zlib: bytes
+
+    @classmethod
+    def of(cls, raw: bytes) -> Evidence:
+        return cls(hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, 6))
 
 
 @dataclass
@@ -24,7 +39,7 @@ class ArticleItem:
     fetched_at: str  # ISO 8601, UTC
     http_status: int
     content_type: str
-    raw_html: bytes  # exactly the bytes received: the evidence of what the page said that day
+    evidence: Evidence
     encoding: str
     title: str = ""
     text: str = ""

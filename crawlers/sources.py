@@ -94,9 +94,12 @@ def _check_url(url: object) -> str | None:
     return None
 
 
-def _source_from_table(table: dict, where: str) -> Source:
+def _source_from_table(table: dict, filename: str, lines: list[str], index: int) -> Source:
+    label = f"source #{index + 1}{', id ' + repr(table['id']) if isinstance(table.get('id'), str) else ''}"
+    where = f"{filename}:{_line_of(lines, index, None)} ({label})"
+
     def fail(key: str, problem: str) -> SourcesError:
-        return SourcesError(f"{where}, key '{key}': {problem}")
+        return SourcesError(f"{filename}:{_line_of(lines, index, key)} ({label}), key '{key}': {problem}")
 
     for key in table:
         if key not in _TYPES:
@@ -134,6 +137,8 @@ def _source_from_table(table: dict, where: str) -> Source:
         if not any(host == d or host.endswith("." + d) for d in domains):
             raise fail("start_urls", f"{url!r} is outside allowed_domains; add its host to allowed_domains")
     pattern = table.get("article_pattern")
+    if table["kind"] == "site" and not pattern:
+        raise fail("article_pattern", "a source of kind 'site' needs a regex that matches its article URLs")
     if pattern is not None:
         try:
             re.compile(pattern)
@@ -175,10 +180,7 @@ def parse_sources(text: str, filename: str = "<sources>") -> list[Source]:
     sources: list[Source] = []
     seen: dict[str, int] = {}
     for index, table in enumerate(tables):
-        bad_key = next((k for k in table if k not in _TYPES), None)
-        line = _line_of(lines, index, bad_key)
-        where = f"{filename}:{line} (source #{index + 1}{', id ' + repr(table['id']) if 'id' in table else ''})"
-        source = _source_from_table(table, where)
+        source = _source_from_table(table, filename, lines, index)
         if source.id in seen:
             raise SourcesError(
                 f"{filename}:{_line_of(lines, index, 'id')}, key 'id': duplicate id {source.id!r} "

@@ -19,7 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from items import Enrichment
+from items import Enrichment, Evidence
 
 
 class StoreError(RuntimeError):
@@ -71,6 +71,7 @@ class Store:
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
         self.path = path
+        self._depth = 0  # transactions nest: the outermost one commits
 
     @classmethod
     def open(cls, path: str | Path) -> Store:
@@ -102,16 +103,29 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """One atomic write; full-disk and lock errors surface as StoreError with the cause."""
+        """One atomic write; full-disk and lock errors surface as StoreError with the cause.
+
+        Nested calls join the outer transaction, so several writes of one item commit together.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.conn
+            finally:
+                self._depth -= 1
+            return
         try:
             self.conn.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
             raise StoreError(f"the store at {self.path} is not writable: {exc}") from exc
+        self._depth = 1
         try:
             yield self.conn
         except BaseException:
             self.conn.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         try:
             self.conn.execute("COMMIT")
         except sqlite3.OperationalError as exc:
@@ -252,6 +266,10 @@ class Store:
         ).fetchone()
         return StoredArticle(**dict(row)) if row else None
 
+    def content_hash_of(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return str(row[0]) if row else None
+
     def article_id_by_url(self, url: str) -> str | None:
         row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
         if row:
@@ -332,25 +350,24 @@ class Store:
         self,
         article_id: str,
         url: str,
-        raw: bytes,
+        evidence: Evidence,
         fetched_at: str,
         http_status: int,
         content_type: str,
         encoding: str,
     ) -> str:
         """Keep the raw page as evidence; an identical re-fetch only extends the time range it was seen in."""
-        digest = hashlib.sha256(raw).hexdigest()
         with self.transaction() as tx:
             tx.execute(
                 "INSERT INTO snapshots (article_id, url, sha256, first_fetched_at, last_fetched_at, http_status, "
                 "content_type, encoding, size, html_zlib) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(article_id, url, sha256) DO UPDATE SET last_fetched_at=excluded.last_fetched_at",
                 (
-                    article_id, url, digest, fetched_at, fetched_at, http_status, content_type, encoding,
-                    len(raw), zlib.compress(raw, 6),
+                    article_id, url, evidence.sha256, fetched_at, fetched_at, http_status, content_type, encoding,
+                    evidence.size, evidence.html_zlib,
                 ),
             )
-        return digest
+        return evidence.sha256
 
     def snapshots(self, article_id: str) -> list[sqlite3.Row]:
         return self.conn.execute(

@@ -12,7 +12,9 @@ from scrapy.crawler import Crawler
 
 from items import ArticleItem
 from pipelines.crawl_store import store_for
-from pipelines.near_duplicates import band_hashes, containment, content_hash, shingles, signature, similarity
+import numpy as np
+
+from crawlers.fingerprint import Fingerprint, band_hashes, containment, similarity
 
 
 class DedupPipeline:
@@ -28,14 +30,14 @@ class DedupPipeline:
         if not isinstance(item, ArticleItem):
             return item
         store = store_for(self.crawler)
-        item.content_hash = content_hash(item.text)
-        existing = store.article(item.article_id)
-        shingle_set = shingles(item.text)
-        sig = signature(shingle_set)
-        item.minhash = sig.tobytes()
-        item.shingle_count = len(shingle_set)
-        if existing is not None:
-            item.outcome = "unchanged" if existing.content_hash == item.content_hash else "updated"
+        if not item.content_hash:  # fingerprinted by the extraction worker; items from elsewhere are done here
+            fingerprint = Fingerprint.of(item.text)
+            item.content_hash, item.minhash, item.shingle_count = (
+                fingerprint.content_hash, fingerprint.minhash, fingerprint.shingle_count
+            )
+        existing_hash = store.content_hash_of(item.article_id)
+        if existing_hash is not None:
+            item.outcome = "unchanged" if existing_hash == item.content_hash else "updated"
             return item
         same_text = store.article_by_content_hash(item.content_hash)
         if same_text is not None:
@@ -44,17 +46,18 @@ class DedupPipeline:
             return item
         item.outcome = "new"
         best: tuple[float, str, int, str | None] | None = None
+        sig = np.frombuffer(item.minhash, dtype=np.uint64)
         for candidate_id, candidate_sig, candidate_size, published in store.near_duplicate_candidates(
             band_hashes(sig), item.article_id
         ):
-            score = containment(similarity(sig, candidate_sig), len(shingle_set), candidate_size)
+            score = containment(similarity(sig, candidate_sig), item.shingle_count, candidate_size)
             if score >= self.threshold and (best is None or score > best[0]):
                 best = (score, candidate_id, candidate_size, published)
         if best is None:
             return item
         score, candidate_id, candidate_size, published = best
         item.near_duplicate_score = round(score, 3)
-        if _is_original(item.published_at, len(shingle_set), published, candidate_size):
+        if _is_original(item.published_at, item.shingle_count, published, candidate_size):
             # The copy was crawled first (sources are crawled concurrently): the link is turned around once this
             # article is stored; see StorePipeline.
             item.supersedes = candidate_id

@@ -78,7 +78,7 @@ class FrontierMiddleware:
         return False
 
     def _finish(self, response: Response) -> None:
-        if not response.meta.get("conditional"):
+        if not response.meta.get("conditional") or response.meta.get("broken"):
             return
         source_id = self.crawler.spider.source.id  # type: ignore[union-attr]
         if response.status in (200, 304):

@@ -8,9 +8,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from indexer.store import Store
 from items import ArticleItem, FetchFailure
 from pipelines.crawl_store import store_for
-from pipelines.near_duplicates import band_hashes
+from crawlers.fingerprint import Fingerprint
 from pipelines.validate import SkipArticle
 
 logger = logging.getLogger(__name__)
@@ -44,6 +45,15 @@ class StorePipeline:
             return item
         self.stats.inc_value("monitor/fetched")
         store = store_for(self.crawler)
+        with store.transaction():  # an item's rows commit together, or not at all
+            self._store(store, item)
+        counter = {"duplicate": "duplicates"}.get(item.outcome, item.outcome)
+        self.stats.inc_value(f"monitor/{counter}")
+        if item.near_duplicate_of or item.supersedes:
+            self.stats.inc_value("monitor/near_duplicates")
+        return item
+
+    def _store(self, store: Store, item: ArticleItem) -> None:
         target = item.duplicate_of if item.outcome == "duplicate" else item.article_id
         if item.outcome in ("new", "updated"):
             store.save_article(
@@ -63,7 +73,7 @@ class StorePipeline:
                     "near_duplicate_of": item.near_duplicate_of or None,
                     "near_duplicate_score": item.near_duplicate_score or None,
                 },
-                band_hashes_from(item.minhash),
+                Fingerprint(item.content_hash, item.minhash, item.shingle_count).bands(),
             )
             if item.supersedes:
                 store.relink_near_duplicate(item.supersedes, item.article_id, item.near_duplicate_score)
@@ -74,19 +84,14 @@ class StorePipeline:
         else:
             raise DropItem(f"no dedup decision for {item.url}; is DedupPipeline enabled?")
         store.save_snapshot(
-            target, item.final_url, item.raw_html, item.fetched_at, item.http_status, item.content_type,
+            target, item.final_url, item.evidence, item.fetched_at, item.http_status, item.content_type,
             item.encoding,
         )
         for url in {item.url, *item.redirect_urls, item.final_url} - {item.canonical_url}:
             if url != item.canonical_url:
                 store.add_url(url, target, "redirect" if url in item.redirect_urls else "alias", item.source_id)
         store.mark_done(item.url, item.source_id, target)
-        counter = {"duplicate": "duplicates"}.get(item.outcome, item.outcome)
-        self.stats.inc_value(f"monitor/{counter}")
-        if item.near_duplicate_of or item.supersedes:
-            self.stats.inc_value("monitor/near_duplicates")
         logger.debug("%s %s -> %s", item.outcome, item.url, target)
-        return item
 
     def _record_failure(self, failure: FetchFailure) -> None:
         store = store_for(self.crawler)
@@ -108,8 +113,3 @@ class StorePipeline:
             store_for(self.crawler).mark_skipped(item.url, item.source_id, exception.reason)
             self.stats.inc_value(f"monitor/skipped/{exception.reason}")
 
-
-def band_hashes_from(minhash: bytes) -> list[int]:
-    import numpy as np
-
-    return band_hashes(np.frombuffer(minhash, dtype=np.uint64)) if minhash else []

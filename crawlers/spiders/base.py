@@ -24,7 +24,7 @@ from twisted.python.failure import Failure
 
 from crawlers.extract import acquire_extractor, release_extractor
 from crawlers.sources import Source, load_sources, select
-from items import ArticleItem, FetchFailure
+from items import ArticleItem, Evidence, FetchFailure
 
 _PERMANENT_STATUSES = {400, 401, 403, 404, 405, 406, 410, 451}
 
@@ -142,20 +142,27 @@ class SourceSpider(scrapy.Spider):
             fetched_at=utc_now(),
             http_status=response.status,
             content_type=content_type,
-            raw_html=response.body,
+            evidence=None,  # type: ignore[arg-type]  # set below, computed with the extraction when possible
             encoding=getattr(response, "encoding", "") or "",
             feed_title=meta.get("feed_title") or "",
             feed_published_at=meta.get("feed_published_at"),
             redirect_urls=list(meta.get("redirect_urls", [])),
         )
         if isinstance(response, TextResponse) and "html" in (content_type.lower() or "text/html"):
-            extracted = await self.extractor(response.text, response.url)
+            extracted, item.evidence, fingerprint = await self.extractor(
+                response.body, response.encoding, response.url
+            )
+            item.content_hash = fingerprint.content_hash
+            item.minhash = fingerprint.minhash
+            item.shingle_count = fingerprint.shingle_count
             item.title = extracted.title or item.feed_title
             item.text = extracted.text
             item.author = extracted.author
             item.published_at = extracted.published_at or item.feed_published_at
             item.lang = extracted.lang or self.source.language
             item.page_canonical_url = extracted.canonical_url
+        else:
+            item.evidence = Evidence.of(response.body)
         yield item
 
     def article_failed(self, failure: Failure) -> FetchFailure:

@@ -45,6 +45,7 @@ class FeedSpider(SourceSpider):
         if parsed.bozo and not parsed.entries:
             problem = str(getattr(parsed, "bozo_exception", "")).splitlines()[0][:200] or "not a feed"
             self.logger.warning("feed %s of source %s is broken: %s", response.url, self.source.id, problem)
+            response.meta["broken"] = True  # keep no validators: fetch it again next time and report it again
             yield FetchFailure(self.source.id, response.url, "broken feed", permanent=False, is_feed=True)
             return
         self.crawler.stats.inc_value("monitor/feeds_parsed")

@@ -1,4 +1,5 @@
-"""Near-duplicate signatures: MinHash (datasketch) of word 5-shingles, banded for LSH lookups in the store.
+"""Text fingerprints: a content hash for exact duplicates, and a MinHash (datasketch) of word 5-shingles, banded for
+LSH lookups in the store, for near-duplicates. Computed in the extraction workers, next to the text.
 
 datasketch's own MinHashLSH keeps its index in memory (or Redis/Cassandra); the bands live in SQLite here so the
 index survives restarts and grows with the store, and a candidate is confirmed on the full signature.
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import dataclass
 
 import numpy as np
 from datasketch import MinHash
@@ -33,8 +35,11 @@ def shingles(text: str) -> set[str]:
     return {" ".join(words[i : i + SHINGLE]) for i in range(max(1, len(words) - SHINGLE + 1))}
 
 
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1).permutations  # derived from the seed; built once, not per text
+
+
 def signature(shingle_set: set[str]) -> np.ndarray:
-    minhash = MinHash(num_perm=NUM_PERM, seed=1)
+    minhash = MinHash(num_perm=NUM_PERM, seed=1, permutations=_PERMUTATIONS, scheme="affine32")
     minhash.update_batch([s.encode("utf-8") for s in shingle_set])
     return minhash.hashvalues.astype(np.uint64)
 
@@ -66,3 +71,18 @@ def containment(jaccard: float, size_a: int, size_b: int) -> float:
     if size_a <= 0 or size_b <= 0:
         return jaccard
     return min(1.0, jaccard * (size_a + size_b) / ((1 + jaccard) * min(size_a, size_b)))
+
+
+@dataclass
+class Fingerprint:
+    content_hash: str
+    minhash: bytes
+    shingle_count: int
+
+    @classmethod
+    def of(cls, text: str) -> Fingerprint:
+        shingle_set = shingles(text)
+        return cls(content_hash(text), signature(shingle_set).tobytes(), len(shingle_set))
+
+    def bands(self) -> list[int]:
+        return band_hashes(np.frombuffer(self.minhash, dtype=np.uint64)) if self.minhash else []

@@ -1,0 +1,345 @@
+"""Score the NLP against a gold file (format and rules: ../shared/EVAL.md).
+
+:func:`evaluate` runs the project's pipeline over every item of a JSON Lines gold file and returns one dict::
+
+    {"items": N, "relevance": {"p", "r", "f1"}, "events": {"p", "r", "f1", "per_type": {type: {"p", "r", "f1"}}},
+     "persons": {...}, "places": {...}, "quotes": {"p", "r", "f1", "attribution"}, "seconds": s}
+
+plus ``"incidents"`` (pairwise and B-cubed clustering scores) when a ``cluster`` predictor is given and the gold
+events carry incident ids.  Everything is micro-averaged: counts are summed over items before dividing.  A ratio
+with nothing to count on either side (no gold and no prediction) is 1.0: nothing was missed, nothing was invented.
+
+:func:`score` is the pure scoring part (gold items + predicted :class:`items.Enrichment`), testable without spaCy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from items import Enrichment
+from nlp.translit import fold, to_latin
+
+__all__ = ["GoldFileError", "evaluate", "load_gold", "names_match", "normalise_quote", "score"]
+
+PERSON_LABELS = frozenset({"PERSON"})
+PLACE_LABELS = frozenset({"GPE", "LOC"})
+IGNORED_EVENT_TYPES = frozenset({"other"})
+
+#: ``cluster(items, predictions)`` returns, per item, one incident id (or None) per predicted event
+ClusterFn = Callable[[Sequence[dict[str, Any]], Sequence[Enrichment]], Sequence[Sequence[str | None]]]
+
+
+class GoldFileError(ValueError):
+    """A gold file that cannot be read; the message names the file and the line."""
+
+
+# --- reading ------------------------------------------------------------------------------------------------------
+def load_gold(path: str | Path) -> list[dict[str, Any]]:
+    """Read a gold JSON Lines file; blank lines are skipped, unknown keys kept (and ignored by the scoring)."""
+    path = Path(path)
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise GoldFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise GoldFileError(f"{path}: not UTF-8 text ({exc.reason} at byte {exc.start})") from None
+    except OSError as exc:
+        raise GoldFileError(f"{path}: cannot read ({exc.strerror})") from None
+    items: list[dict[str, Any]] = []
+    for lineno, line in enumerate(raw.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except json.JSONDecodeError as exc:
+            raise GoldFileError(f"{path} line {lineno}: not valid JSON ({exc.msg}, column {exc.colno})") from None
+        if not isinstance(obj, dict):
+            raise GoldFileError(f"{path} line {lineno}: expected a JSON object, got {type(obj).__name__}")
+        _check_item(obj, f"{path} line {lineno}")
+        items.append(obj)
+    if not items:
+        raise GoldFileError(f"{path}: no items (the file is empty)")
+    return items
+
+
+def _check_item(obj: dict[str, Any], where: str) -> None:
+    if "text" not in obj:
+        raise GoldFileError(f'{where}: missing "text"')
+    if not isinstance(obj["text"], str):
+        raise GoldFileError(f'{where}: "text" must be a string')
+    for key in ("events", "persons", "places", "quotes"):
+        value = obj.get(key)
+        if value is not None and not isinstance(value, list):
+            raise GoldFileError(f'{where}: "{key}" must be a list')
+    for key in ("persons", "places"):
+        for value in obj.get(key) or []:
+            if not isinstance(value, str):
+                raise GoldFileError(f'{where}: "{key}" must hold strings')
+    for i, ev in enumerate(obj.get("events") or []):
+        if not isinstance(ev, dict) or not isinstance(ev.get("type"), str):
+            raise GoldFileError(f'{where}: events[{i}] needs a "type" string')
+    for i, q in enumerate(obj.get("quotes") or []):
+        if not isinstance(q, dict) or not isinstance(q.get("text"), str):
+            raise GoldFileError(f'{where}: quotes[{i}] needs a "text" string')
+    about = obj.get("about_crimea")
+    if about is not None and not isinstance(about, bool):
+        raise GoldFileError(f'{where}: "about_crimea" must be true or false')
+
+
+# --- name matching ------------------------------------------------------------------------------------------------
+_NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+
+
+def _norm_name(name: str) -> str:
+    return _NON_WORD.sub(" ", fold(to_latin(name)).replace("'", "")).strip()
+
+
+@lru_cache(maxsize=1)
+def _gazetteer() -> Any:
+    from nlp.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+@lru_cache(maxsize=65536)
+def _canonical_id(name: str) -> str | None:
+    entry = _gazetteer().lookup(name)
+    return entry.id if entry is not None else None
+
+
+def names_match(a: str | None, b: str | None) -> bool:
+    """EVAL.md's rule: equal after fold + transliteration, same gazetteer entity, or surname = other's last token."""
+    if not a or not b:
+        return False
+    na, nb = _norm_name(a), _norm_name(b)
+    if not na or not nb:
+        return False
+    if na == nb:
+        return True
+    ta, tb = na.split(), nb.split()
+    if (len(ta) == 1 and ta[0] == tb[-1]) or (len(tb) == 1 and tb[0] == ta[-1]):
+        return True
+    ida = _canonical_id(a)
+    return ida is not None and ida == _canonical_id(b)
+
+
+def normalise_quote(text: str) -> str:
+    """Quote text for containment: folded, apostrophes dropped, every other non-word run one space."""
+    return _NON_WORD.sub(" ", fold(text).replace("'", "")).strip()
+
+
+# --- counting -----------------------------------------------------------------------------------------------------
+@dataclass
+class Counts:
+    tp: int = 0
+    fp: int = 0
+    fn: int = 0
+
+    def add(self, tp: int, fp: int, fn: int) -> None:
+        self.tp += tp
+        self.fp += fp
+        self.fn += fn
+
+    def prf(self) -> dict[str, float]:
+        p = self.tp / (self.tp + self.fp) if self.tp + self.fp else (1.0 if self.fn == 0 else 0.0)
+        r = self.tp / (self.tp + self.fn) if self.tp + self.fn else (1.0 if self.fp == 0 else 0.0)
+        f1 = 2 * p * r / (p + r) if p + r else 0.0
+        return {"p": round(p, 4), "r": round(r, 4), "f1": round(f1, 4)}
+
+
+def _max_matching(n_left: int, n_right: int, edges: Callable[[int], Iterable[int]]) -> dict[int, int]:
+    """Maximum bipartite matching (augmenting paths; the sets are per article, so small). Returns left -> right."""
+    match_right: dict[int, int] = {}
+
+    def augment(left: int, seen: set[int]) -> bool:
+        for right in edges(left):
+            if right in seen:
+                continue
+            seen.add(right)
+            if right not in match_right or augment(match_right[right], seen):
+                match_right[right] = left
+                return True
+        return False
+
+    for left in range(n_left):
+        augment(left, set())
+    return {left: right for right, left in match_right.items()}
+
+
+@dataclass
+class _Entity:
+    names: list[str] = field(default_factory=list)
+
+
+def _predicted_entities(pred: Enrichment, labels: frozenset[str]) -> list[_Entity]:
+    """One predicted entity per entity id, known by every surface form and its canonical name."""
+    by_id: dict[str, _Entity] = {}
+    for m in pred.mentions:
+        if m.label not in labels:
+            continue
+        key = m.entity_id or f"~{_norm_name(m.name or m.text)}"
+        ent = by_id.setdefault(key, _Entity())
+        for n in (m.name, m.text):
+            if n and n not in ent.names:
+                ent.names.append(n)
+    return list(by_id.values())
+
+
+def _score_names(gold: Iterable[str], pred: list[_Entity], counts: Counts) -> None:
+    gold_names: list[str] = []
+    for g in gold:
+        if g and not any(_norm_name(g) == _norm_name(x) for x in gold_names):
+            gold_names.append(g)
+    matching = _max_matching(
+        len(gold_names),
+        len(pred),
+        lambda i: [j for j, ent in enumerate(pred) if any(names_match(gold_names[i], n) for n in ent.names)],
+    )
+    tp = len(matching)
+    counts.add(tp, len(pred) - tp, len(gold_names) - tp)
+
+
+def score(
+    gold_items: Sequence[dict[str, Any]],
+    predictions: Sequence[Enrichment],
+    incident_ids: Sequence[Sequence[str | None]] | None = None,
+) -> dict[str, Any]:
+    """Score predictions (one Enrichment per gold item, same order) against the gold items."""
+    if len(gold_items) != len(predictions):
+        raise ValueError("one prediction per gold item is needed")
+    relevance, events, persons, places, quotes = Counts(), Counts(), Counts(), Counts(), Counts()
+    per_type: dict[str, Counts] = {}
+    gold_quotes = attributed = 0
+    for item, pred in zip(gold_items, predictions, strict=True):
+        # relevance (positive class); an item without the key is not scored for relevance
+        if item.get("about_crimea") is not None:
+            g, p = bool(item["about_crimea"]), bool(pred.relevance.about_crimea)
+            relevance.add(int(g and p), int(p and not g), int(g and not p))
+        # event types, as sets per item
+        gold_types = {
+            str(ev["type"])
+            for ev in item.get("events") or []
+            if not ev.get("negated_or_hypothetical") and ev["type"] not in IGNORED_EVENT_TYPES
+        }
+        pred_types = {ev.type for ev in pred.events if ev.actual and ev.type not in IGNORED_EVENT_TYPES}
+        events.add(len(gold_types & pred_types), len(pred_types - gold_types), len(gold_types - pred_types))
+        for t in gold_types | pred_types:
+            per_type.setdefault(t, Counts()).add(
+                int(t in gold_types and t in pred_types),
+                int(t in pred_types - gold_types),
+                int(t in gold_types - pred_types),
+            )
+        _score_names(item.get("persons") or [], _predicted_entities(pred, PERSON_LABELS), persons)
+        _score_names(item.get("places") or [], _predicted_entities(pred, PLACE_LABELS), places)
+        # quotes: containment of the normalised gold text; the matching prefers correctly attributed pairs
+        gq = [q for q in item.get("quotes") or [] if normalise_quote(q.get("text") or "")]
+        pq = pred.quotes
+        g_norm = [normalise_quote(q["text"]) for q in gq]
+        p_norm = [normalise_quote(q.text) for q in pq]
+        contains = {(i, j) for i in range(len(gq)) for j in range(len(pq)) if g_norm[i] in p_norm[j]}
+        right = {(i, j) for i, j in contains if names_match(gq[i].get("speaker"), pq[j].speaker_text)}
+        right_edges = [[j for j in range(len(pq)) if (i, j) in right] for i in range(len(gq))]
+        first = _max_matching(len(gq), len(pq), right_edges.__getitem__)
+        used = set(first.values())
+        rest_edges = [
+            [] if i in first else [j for j in range(len(pq)) if (i, j) in contains and j not in used]
+            for i in range(len(gq))
+        ]
+        rest = _max_matching(len(gq), len(pq), rest_edges.__getitem__)
+        matched = {**rest, **first}
+        tp = len(matched)
+        quotes.add(tp, len(pq) - tp, len(gq) - tp)
+        gold_quotes += len(gq)
+        attributed += sum(1 for i, j in matched.items() if (i, j) in right)
+    result: dict[str, Any] = {
+        "items": len(gold_items),
+        "relevance": relevance.prf(),
+        "events": {**events.prf(), "per_type": {t: c.prf() for t, c in sorted(per_type.items())}},
+        "persons": persons.prf(),
+        "places": places.prf(),
+        "quotes": {**quotes.prf(), "attribution": round(attributed / gold_quotes, 4) if gold_quotes else 1.0},
+    }
+    if incident_ids is not None and any(ev.get("incident") for it in gold_items for ev in it.get("events") or []):
+        result["incidents"] = _score_incidents(gold_items, predictions, incident_ids)
+    return result
+
+
+# --- incident clustering ------------------------------------------------------------------------------------------
+def _score_incidents(
+    gold_items: Sequence[dict[str, Any]],
+    predictions: Sequence[Enrichment],
+    incident_ids: Sequence[Sequence[str | None]],
+) -> dict[str, Any]:
+    """Pairwise and B-cubed scores over gold events (with an incident id) matched to a predicted event of their type."""
+    gold_of: list[str] = []
+    pred_of: list[str] = []
+    for n, (item, pred) in enumerate(zip(gold_items, predictions, strict=True)):
+        ids = list(incident_ids[n]) if n < len(incident_ids) else []
+        used: set[int] = set()
+        for ev in item.get("events") or []:
+            if not ev.get("incident") or ev.get("negated_or_hypothetical"):
+                continue
+            for j, pev in enumerate(pred.events):
+                if j in used or pev.type != ev["type"] or not pev.actual:
+                    continue
+                used.add(j)
+                gold_of.append(str(ev["incident"]))
+                # an unclustered prediction is its own singleton incident
+                pid = ids[j] if j < len(ids) and ids[j] else f"__single_{n}_{j}"
+                pred_of.append(str(pid))
+                break
+    pairs = Counts()
+    for a in range(len(gold_of)):
+        for b in range(a + 1, len(gold_of)):
+            same_g, same_p = gold_of[a] == gold_of[b], pred_of[a] == pred_of[b]
+            pairs.add(int(same_g and same_p), int(same_p and not same_g), int(same_g and not same_p))
+    bp = br = 0.0
+    for a in range(len(gold_of)):
+        g_cluster = {b for b in range(len(gold_of)) if gold_of[b] == gold_of[a]}
+        p_cluster = {b for b in range(len(gold_of)) if pred_of[b] == pred_of[a]}
+        both = len(g_cluster & p_cluster)
+        bp += both / len(p_cluster)
+        br += both / len(g_cluster)
+    n = len(gold_of)
+    bp, br = (bp / n, br / n) if n else (1.0, 1.0)
+    bf = 2 * bp * br / (bp + br) if bp + br else 0.0
+    return {
+        "events": n,
+        "pairwise": pairs.prf(),
+        "bcubed": {"p": round(bp, 4), "r": round(br, 4), "f1": round(bf, 4)},
+    }
+
+
+# --- running ------------------------------------------------------------------------------------------------------
+def predict(items: Sequence[dict[str, Any]], nlp: Any = None, batch_size: int = 16) -> list[Enrichment]:
+    """Run the project's pipeline over gold items (publication dates passed in when present)."""
+    from nlp import pipeline
+
+    if nlp is None:
+        nlp = pipeline.build()
+    docs = []
+    for item in items:
+        doc = nlp.make_doc(item["text"])
+        published = item.get("published_at")
+        if doc.has_extension("published_at"):
+            doc._.published_at = published if isinstance(published, str) else None
+        docs.append(doc)
+    return [pipeline.enrichment(doc) for doc in nlp.pipe(docs, batch_size=batch_size)]
+
+
+def evaluate(gold_path: str | Path, nlp: Any = None, cluster: ClusterFn | None = None) -> dict[str, Any]:
+    """Run the NLP over every item of ``gold_path`` and score it (EVAL.md); ``seconds`` is the wall time of it all."""
+    started = time.perf_counter()
+    items = load_gold(gold_path)
+    predictions = predict(items, nlp)
+    incident_ids = cluster(items, predictions) if cluster is not None else None
+    result = score(items, predictions, incident_ids)
+    result["seconds"] = round(time.perf_counter() - started, 3)
+    return result

@@ -1,0 +1,190 @@
+"""Entity resolution for search filters, and what the store knows about one entity.
+
+``GazetteerResolver`` turns the value of a ``person:`` / ``place:`` / ``org:`` filter into the canonical ids it
+stands for, from three places:
+
+1. the gazetteer: an exact (folded) alias first, then the transliteration-aware ``name_key`` (so ``Jemilev``,
+   ``Dzhemilev`` and ``Джемилев`` all give ``person:mustafa-dzhemilev``);
+2. the store: entities whose canonical name, or any mention text linked to them, has the same ``name_key``
+   (people and places the gazetteer does not know, spelled as the articles spell them);
+3. the ``KeyResolver`` form ``person:~normalised-name`` that entity linking gives unknown names.
+
+``entity_profile`` gathers what the ``entity`` command shows: canonical name, aliases seen, mention count,
+articles, quotes by the entity and events where it is a victim.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from indexer.search.resolver import KeyResolver
+from indexer.store import Store
+from nlp.gazetteer import Gazetteer
+from nlp.translit import name_key
+
+__all__ = ["ENTITY_FIELDS", "EntityProfile", "GazetteerResolver", "entity_profile"]
+
+ENTITY_FIELDS = ("person", "place", "org")
+#: gazetteer labels each filter field accepts
+_FIELD_LABELS = {"person": {"PERSON"}, "place": {"GPE", "LOC"}, "org": {"ORG"}}
+
+
+class GazetteerResolver:
+    """``EntityResolver`` over the gazetteer, the store's linked entities and the ``~`` key form.
+
+    The store's names are read once into a ``name_key -> ids`` table and re-read (at most every
+    ``refresh_seconds``) when the database has changed, so a long-running API sees new entities without paying
+    for a table scan per query. ``store`` may be None (gazetteer and key form only).
+    """
+
+    def __init__(self, store: Store | None, gazetteer: Gazetteer, refresh_seconds: float = 5.0) -> None:
+        self.store = store
+        self.gazetteer = gazetteer
+        self.refresh_seconds = refresh_seconds
+        self._keys = KeyResolver()
+        self._by_key: dict[str, set[str]] = {}
+        self._key_cache: dict[str, str] = {}
+        self._stamp: tuple[int, int] | None = None
+        self._loaded_at = 0.0
+        self._lock = threading.Lock()
+
+    # -------------------------------------------------------------------------------------------- resolving
+    def resolve(self, field: str, value: str) -> frozenset[str]:
+        if field not in ENTITY_FIELDS:
+            return frozenset()
+        value = value.strip()
+        if not value:
+            return frozenset()
+        prefix = f"{field}:"
+        ids: set[str] = set(self._keys.resolve(field, value))
+        if value.startswith(prefix) and len(value) > len(prefix):  # an id typed as such: person:person:x
+            ids.add(value)
+        ids.update(self._gazetteer_ids(field, value))
+        key = name_key(value)
+        if key and self.store is not None:
+            ids.update(i for i in self._store_index().get(key, ()) if i.startswith(prefix))
+        return frozenset(ids)
+
+    def _gazetteer_ids(self, field: str, value: str) -> set[str]:
+        labels = _FIELD_LABELS[field]
+        entry = self.gazetteer.lookup(value)
+        if entry is not None and entry.label in labels:
+            return {entry.id}
+        # unknown or ambiguous across the whole gazetteer: every entry of this kind with the same key
+        return {e.id for e in self.gazetteer.candidates(value) if e.label in labels}
+
+    # ---------------------------------------------------------------------------------------- store names
+    def _store_index(self) -> dict[str, set[str]]:
+        assert self.store is not None
+        with self._lock:
+            now = time.monotonic()
+            if self._stamp is not None and now - self._loaded_at < self.refresh_seconds:
+                return self._by_key
+            stamp = _change_stamp(self.store.conn)
+            if stamp != self._stamp:
+                self._by_key = self._load()
+                self._stamp = stamp
+            self._loaded_at = now
+            return self._by_key
+
+    def _load(self) -> dict[str, set[str]]:
+        assert self.store is not None
+        by_key: dict[str, set[str]] = {}
+        rows = self.store.conn.execute(
+            "SELECT id, name FROM entities UNION SELECT DISTINCT entity_id, text FROM mentions"
+        )
+        for entity_id, text in rows:
+            key = self._key_cache.get(text)
+            if key is None:
+                key = self._key_cache[text] = name_key(text)
+            if key:
+                by_key.setdefault(key, set()).add(entity_id)
+        return by_key
+
+
+def _change_stamp(conn: sqlite3.Connection) -> tuple[int, int]:
+    """Changes by other connections (data_version) and by this one (total_changes)."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
+
+
+# ----------------------------------------------------------------------------------------------- profile
+@dataclass
+class EntityProfile:
+    id: str
+    name: str
+    label: str
+    in_gazetteer: bool
+    aliases: list[str] = field(default_factory=list)  # distinct mention texts, most frequent first
+    mention_count: int = 0
+    articles: list[dict[str, Any]] = field(default_factory=list)
+    quotes: list[dict[str, Any]] = field(default_factory=list)
+    victim_of: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def entity_profile(
+    store: Store, resolver: GazetteerResolver, name: str, limit: int = 50
+) -> list[EntityProfile]:
+    """Every entity ``name`` resolves to (as a person, place or org) that the store or the gazetteer knows."""
+    ids: set[str] = set()
+    for field_name in ENTITY_FIELDS:
+        ids |= resolver.resolve(field_name, name)
+    if ":" in name:
+        ids.add(name.strip())
+    conn = store.conn
+    profiles = []
+    for entity_id in sorted(ids):
+        row = conn.execute("SELECT id, label, name, in_gazetteer FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        entry = resolver.gazetteer.get(entity_id)
+        if row is None and entry is None:
+            continue
+        profile = EntityProfile(
+            id=entity_id,
+            name=entry.name if entry is not None else row["name"],
+            label=entry.label if entry is not None else row["label"],
+            in_gazetteer=entry is not None or bool(row["in_gazetteer"]),
+        )
+        aliases = conn.execute(
+            "SELECT text, COUNT(*) AS n FROM mentions WHERE entity_id = ? GROUP BY text ORDER BY n DESC, text",
+            (entity_id,),
+        ).fetchall()
+        profile.aliases = [r["text"] for r in aliases]
+        profile.mention_count = sum(r["n"] for r in aliases)
+        profile.articles = [
+            dict(r)
+            for r in conn.execute(
+                "SELECT a.id, a.title, a.source_id AS source, a.published_at, a.url, COUNT(*) AS mentions "
+                "FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.entity_id = ? "
+                "GROUP BY a.id ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id LIMIT ?",
+                (entity_id, limit),
+            )
+        ]
+        profile.quotes = [
+            dict(r)
+            for r in conn.execute(
+                "SELECT q.article_id, a.title, a.published_at, q.text, q.kind, q.cue FROM quotes q "
+                "JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ? "
+                "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, q.id LIMIT ?",
+                (entity_id, limit),
+            )
+        ]
+        victim_rows = conn.execute(
+            "SELECT DISTINCT e.id, e.article_id, a.title, e.type, e.modality, e.event_date, e.place_text, "
+            "e.sentence, e.victims_json FROM events e JOIN articles a ON a.id = e.article_id, "
+            "json_each(e.victims_json) v WHERE json_extract(v.value, '$.entity_id') = ? "
+            "ORDER BY COALESCE(e.event_date, a.published_at) DESC, e.id LIMIT ?",
+            (entity_id, limit),
+        ).fetchall()
+        for r in victim_rows:
+            event = dict(r)
+            event["victims"] = [v.get("text") for v in json.loads(event.pop("victims_json") or "[]")]
+            profile.victim_of.append(event)
+        profiles.append(profile)
+    return profiles
