@@ -424,7 +424,7 @@ def run(n_docs: int, runs: int, batch: int, seed: int, with_fts: bool, work: Pat
     header = f"{'query shape':<28}{'p50 ms':>9}{'p95 ms':>9}{'hits':>9}"
     if with_fts:
         header += f"{'FTS5 hits':>11}{'FTS5 p50':>10}{'FTS5 p95':>10}{'ratio p50':>11}{'ratio p95':>11}"
-    header += f"{'goal p95':>10}"
+    header += f"{'goal p95':>14}"
     print(header, file=out)
     ok = rate >= 5_000
     for shape in shapes(backend, fts, resolver, seed):
@@ -435,7 +435,7 @@ def run(n_docs: int, runs: int, batch: int, seed: int, with_fts: bool, work: Pat
             line += f"{fhits:>11,.0f}{f50:>10.2f}{f95:>10.2f}{p50 / f50:>11.2f}{p95 / f95:>11.2f}"
         passed = p95 <= shape.goal_ms
         ok &= passed
-        line += f"{'<= ' + str(int(shape.goal_ms)) + ' ' + ('ok' if passed else 'MISSED'):>10}"
+        line += f"{'<= ' + str(int(shape.goal_ms)) + ' ' + ('ok' if passed else 'MISSED'):>14}"
         print(line, file=out)
         results.append((shape, p50, p95))
     print("\nexamples: " + " | ".join(e for s, _, _ in results for e in s.examples[:1]), file=out)

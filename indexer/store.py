@@ -519,6 +519,28 @@ class Store:
             ).fetchall()
         return out
 
+    def event_counts(self, actual_only: bool = True) -> dict[str, int]:
+        """Event mentions per incident type, over relevant articles."""
+        where = "AND e.modality = 'actual'" if actual_only else ""
+        rows = self.conn.execute(
+            "SELECT e.type, COUNT(*) FROM events e JOIN articles a ON a.id = e.article_id "
+            f"WHERE a.about_crimea = 1 {where} GROUP BY e.type ORDER BY COUNT(*) DESC"  # noqa: S608
+        ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def statements(self, limit: int = 20, speaker_id: str | None = None) -> list[sqlite3.Row]:
+        """Quotes with their speaker's canonical name and the article they appeared in, newest first."""
+        where, params = "", []
+        if speaker_id:
+            where, params = "WHERE q.speaker_id = ?", [speaker_id]
+        return self.conn.execute(
+            "SELECT q.text, q.kind, q.cue, q.speaker_text, q.speaker_id, e.name AS speaker_name, a.id AS article_id, "
+            "a.title, a.source_id, a.published_at FROM quotes q JOIN articles a ON a.id = q.article_id "
+            f"LEFT JOIN entities e ON e.id = q.speaker_id {where} "  # noqa: S608
+            "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, q.start LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+
     # --- crawl runs --------------------------------------------------------------------------------------------
     def start_run(self, source_ids: list[str]) -> int:
         with self.transaction() as tx:

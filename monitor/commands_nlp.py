@@ -17,7 +17,7 @@ from monitor.cli import app
 # --- eval ------------------------------------------------------------------------------------------------------
 @app.command("eval")
 def eval_command(
-    gold: Annotated[Path, typer.Argument(help="A gold JSON Lines file (format: EVAL.md).")],
+    gold: Annotated[list[Path], typer.Argument(help="Gold JSON Lines file(s) (format: EVAL.md), scored together.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
     """Score the NLP against a gold file: relevance, event types, persons, places, quotes."""
@@ -56,3 +56,62 @@ def _print_eval(out: Console, gold: Path, result: dict[str, Any]) -> None:
             s = incidents[kind]
             table.add_row(f"incidents ({kind})", _fmt(s["p"]), _fmt(s["r"]), _fmt(s["f1"]), "")
     out.print(table)
+
+
+# --- enrich ----------------------------------------------------------------------------------------------------
+@app.command("enrich")
+def enrich_command(
+    everything: Annotated[bool, typer.Option("--all", help="Re-enrich every stored article (after NLP changes).")] = False,
+    limit: Annotated[int | None, typer.Option(min=1, help="At most this many articles.")] = None,
+    statements: Annotated[int, typer.Option(min=0, help="How many statements to show at the end.")] = 8,
+) -> None:
+    """Run the NLP over fetched articles: entities, incident events, quotes, claims."""
+    import settings as config
+    from indexer.store import Store
+    from pipelines.enrich import enrich
+
+    out = Console(width=None if sys.stdout.isatty() else 180)
+    with Store.open(config.DB) as store:
+        pending = len(store.article_ids_with_status("fetched")) if not everything else sum(
+            store.count_articles().values()
+        )
+        total = min(pending, limit) if limit else pending
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        with Progress(TextColumn("enriching"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=out, disable=not out.is_terminal) as progress:
+            task = progress.add_task("enrich", total=total)
+            report = enrich(
+                store, everything=everything, limit=limit, batch_size=config.ENRICH_BATCH_SIZE,
+                n_process=config.ENRICH_N_PROCESS, on_article=lambda n: progress.advance(task, n),
+            )
+        out.print(
+            f"enriched {report.articles} articles ({report.relevant} about Crimea) in {report.seconds:.1f} s, "
+            f"{report.words_per_second:,.0f} words/s; {sum(report.events_actual.values())} incident events "
+            f"(+{report.events_other} negated/hypothetical), {report.quotes} statements, {report.claims} claims"
+        )
+        counts = store.event_counts()
+        if counts:
+            table = Table(title="Incident events in articles about Crimea (actual mentions)")
+            table.add_column("type")
+            table.add_column("mentions", justify="right")
+            for event_type, n in counts.items():
+                table.add_row(event_type, str(n))
+            out.print(table)
+        rows = store.statements(limit=statements)
+        if rows:
+            table = Table(title="Latest statements (who said what)")
+            for column in ("speaker", "statement", "article"):
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                speaker = row["speaker_name"] or row["speaker_text"] or "?"
+                text = row["text"] if len(row["text"]) <= 160 else row["text"][:157] + "…"
+                table.add_row(_plain(speaker), _plain(text), _plain(row["title"]))
+            out.print(table)
+
+
+def _plain(text: str) -> Any:
+    """Article text is untrusted: show it as text, never as rich markup."""
+    from rich.text import Text
+
+    return Text(text)

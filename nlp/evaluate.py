@@ -334,10 +334,14 @@ def predict(items: Sequence[dict[str, Any]], nlp: Any = None, batch_size: int = 
     return [pipeline.enrichment(doc) for doc in nlp.pipe(docs, batch_size=batch_size)]
 
 
-def evaluate(gold_path: str | Path, nlp: Any = None, cluster: ClusterFn | None = None) -> dict[str, Any]:
-    """Run the NLP over every item of ``gold_path`` and score it (EVAL.md); ``seconds`` is the wall time of it all."""
+def evaluate(
+    gold_path: str | Path | Sequence[str | Path], nlp: Any = None, cluster: ClusterFn | None = None
+) -> dict[str, Any]:
+    """Run the NLP over every item of the gold file(s) and score them together (EVAL.md); ``seconds`` is the wall
+    time of it all."""
     started = time.perf_counter()
-    items = load_gold(gold_path)
+    paths = [gold_path] if isinstance(gold_path, str | Path) else list(gold_path)
+    items = [item for path in paths for item in load_gold(path)]
     predictions = predict(items, nlp)
     incident_ids = cluster(items, predictions) if cluster is not None else None
     result = score(items, predictions, incident_ids)

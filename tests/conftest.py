@@ -68,3 +68,26 @@ def write_sources(site: DemoSite, directory: Path) -> Path:
     path = directory / "sources.toml"
     path.write_text(site.sources_toml(), encoding="utf-8")
     return path
+
+
+def store_with_corpus(db: Path, limit: int | None = None) -> list[str]:
+    """Put demo-corpus articles straight into a store (as a crawl would), without crawling; returns their ids."""
+    from crawlers.fingerprint import Fingerprint
+    from indexer.store import Store, article_id_for
+    from monitor.demo.corpus import load_corpus
+
+    ids = []
+    with Store.open(db) as store:
+        for article in load_corpus()[:limit]:
+            url = f"http://127.0.0.1/{article.outlet}/{article.slug}"
+            fingerprint = Fingerprint.of(article.text)
+            record = {
+                "id": article_id_for(url), "url": url, "source_id": f"demo-{article.outlet}", "title": article.title,
+                "text": article.text, "author": article.author, "lang": article.lang,
+                "published_at": article.published_at.isoformat(), "fetched_at": "2026-11-20T10:00:00+00:00",
+                "content_hash": fingerprint.content_hash, "minhash": fingerprint.minhash,
+                "shingle_count": fingerprint.shingle_count, "near_duplicate_of": None, "near_duplicate_score": None,
+            }
+            store.save_article(record, fingerprint.bands())
+            ids.append(record["id"])
+    return ids

@@ -108,15 +108,17 @@ def build_schema() -> tantivy.Schema:
 
 
 #: files Tantivy writes into an index directory (only these are removed when an old index is replaced)
-_INDEX_FILE_SUFFIXES = (".idx", ".term", ".pos", ".store", ".fast", ".fieldnorm", ".del", ".json")
+_INDEX_FILE_SUFFIXES = (".idx", ".term", ".pos", ".store", ".fast", ".fieldnorm", ".del")
+_INDEX_FILE_NAMES = ("meta.json", ".managed.json")
 
 
 def _remove_index_files(index_dir: Path) -> None:
     """Delete an index built with another schema; refuses if the directory holds anything else."""
-    files = [p for p in index_dir.iterdir()]
+    files = list(index_dir.iterdir())
     strangers = [
         p.name for p in files
-        if not (p.is_file() and (p.name.endswith(_INDEX_FILE_SUFFIXES) or p.name.startswith(".tantivy-")))
+        if not p.is_file()
+        or not (p.name.endswith(_INDEX_FILE_SUFFIXES) or p.name in _INDEX_FILE_NAMES or p.name.startswith(".tantivy-"))
     ]
     if strangers:
         raise SearchBackendError(
