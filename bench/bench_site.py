@@ -62,10 +62,10 @@ class BenchSite:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: object) -> None:
                 pass
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 if self.path == "/robots.txt":
                     body, ctype = b"User-agent: *\nAllow: /\n", "text/plain"
                 elif self.path == "/sitemap.xml":

@@ -294,7 +294,8 @@ class Store:
         for band, value in enumerate(band_hashes):
             params += [band, value]
         rows = self.conn.execute(
-            f"SELECT DISTINCT a.id, a.minhash, a.shingle_count, a.published_at FROM minhash_bands b JOIN articles a ON a.id = b.article_id "
+            "SELECT DISTINCT a.id, a.minhash, a.shingle_count, a.published_at "
+            "FROM minhash_bands b JOIN articles a ON a.id = b.article_id "
             f"WHERE ({clauses}) AND a.id != ? AND a.near_duplicate_of IS NULL",
             [*params, exclude],
         ).fetchall()
@@ -315,9 +316,11 @@ class Store:
         with self.transaction() as tx:
             tx.execute(
                 "INSERT INTO articles (id, url, source_id, title, text, author, lang, published_at, first_seen_at, "
-                "fetched_at, content_hash, minhash, shingle_count, near_duplicate_of, near_duplicate_score, status, updated_at) "
+                "fetched_at, content_hash, minhash, shingle_count, near_duplicate_of, near_duplicate_score, status, "
+                "updated_at) "
                 "VALUES (:id, :url, :source_id, :title, :text, :author, :lang, :published_at, :fetched_at, "
-                ":fetched_at, :content_hash, :minhash, :shingle_count, :near_duplicate_of, :near_duplicate_score, 'fetched', :now) "
+                ":fetched_at, :content_hash, :minhash, :shingle_count, :near_duplicate_of, :near_duplicate_score, "
+                "'fetched', :now) "
                 "ON CONFLICT(id) DO UPDATE SET title=excluded.title, text=excluded.text, author=excluded.author, "
                 "lang=excluded.lang, published_at=COALESCE(excluded.published_at, articles.published_at), "
                 "fetched_at=excluded.fetched_at, content_hash=excluded.content_hash, minhash=excluded.minhash, "
@@ -440,7 +443,7 @@ class Store:
         now = utcnow()
         with self.transaction() as tx:
             for table in ("mentions", "events", "quotes", "claims"):
-                tx.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))  # noqa: S608
+                tx.execute(f"DELETE FROM {table} WHERE article_id = ?", (article_id,))
             for entity_id, (label, name) in entity_names.items():
                 lat, lon = coordinates.get(entity_id, (None, None))
                 tx.execute(
@@ -515,7 +518,7 @@ class Store:
         out = {}
         for table in ("mentions", "events", "quotes", "claims"):
             out[table] = self.conn.execute(
-                f"SELECT * FROM {table} WHERE article_id = ? ORDER BY start", (article_id,)  # noqa: S608
+                f"SELECT * FROM {table} WHERE article_id = ? ORDER BY start", (article_id,)
             ).fetchall()
         return out
 
@@ -524,7 +527,7 @@ class Store:
         where = "AND e.modality = 'actual'" if actual_only else ""
         rows = self.conn.execute(
             "SELECT e.type, COUNT(*) FROM events e JOIN articles a ON a.id = e.article_id "
-            f"WHERE a.about_crimea = 1 {where} GROUP BY e.type ORDER BY COUNT(*) DESC"  # noqa: S608
+            f"WHERE a.about_crimea = 1 {where} GROUP BY e.type ORDER BY COUNT(*) DESC"
         ).fetchall()
         return {row[0]: row[1] for row in rows}
 
@@ -536,7 +539,7 @@ class Store:
         return self.conn.execute(
             "SELECT q.text, q.kind, q.cue, q.speaker_text, q.speaker_id, e.name AS speaker_name, a.id AS article_id, "
             "a.title, a.source_id, a.published_at FROM quotes q JOIN articles a ON a.id = q.article_id "
-            f"LEFT JOIN entities e ON e.id = q.speaker_id {where} "  # noqa: S608
+            f"LEFT JOIN entities e ON e.id = q.speaker_id {where} "
             "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, q.start LIMIT ?",
             [*params, limit],
         ).fetchall()

@@ -61,7 +61,9 @@ def _print_eval(out: Console, gold: Path, result: dict[str, Any]) -> None:
 # --- enrich ----------------------------------------------------------------------------------------------------
 @app.command("enrich")
 def enrich_command(
-    everything: Annotated[bool, typer.Option("--all", help="Re-enrich every stored article (after NLP changes).")] = False,
+    everything: Annotated[
+        bool, typer.Option("--all", help="Re-enrich every stored article (after NLP changes).")
+    ] = False,
     limit: Annotated[int | None, typer.Option(min=1, help="At most this many articles.")] = None,
     statements: Annotated[int, typer.Option(min=0, help="How many statements to show at the end.")] = 8,
 ) -> None:

@@ -8,13 +8,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 from scrapy.crawler import Crawler
 
+from crawlers.fingerprint import Fingerprint, band_hashes, containment, similarity
 from items import ArticleItem
 from pipelines.crawl_store import store_for
-import numpy as np
-
-from crawlers.fingerprint import Fingerprint, band_hashes, containment, similarity
 
 
 class DedupPipeline:

@@ -85,10 +85,7 @@ def enrich(
 ) -> EnrichReport:
     """Enrich pending articles (or ``everything``); return what was found."""
     report = EnrichReport()
-    if everything:
-        ids = [a.id for a in store.iter_articles()]
-    else:
-        ids = store.article_ids_with_status("fetched")
+    ids = [a.id for a in store.iter_articles()] if everything else store.article_ids_with_status("fetched")
     if limit is not None:
         ids = ids[:limit]
     if not ids:

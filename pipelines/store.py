@@ -8,10 +8,10 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
+from crawlers.fingerprint import Fingerprint
 from indexer.store import Store
 from items import ArticleItem, FetchFailure
 from pipelines.crawl_store import store_for
-from crawlers.fingerprint import Fingerprint
 from pipelines.validate import SkipArticle
 
 logger = logging.getLogger(__name__)

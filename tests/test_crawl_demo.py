@@ -55,7 +55,7 @@ def test_report_counts_match_the_store(crawled):
 def test_extracted_fields_and_three_dates(crawled):
     _site, store, _ = crawled
     for article in load_corpus():
-        row = [r for r in _stored_with(store, article.paragraphs[1]) if r["near_duplicate_of"] is None][0]
+        row = next(r for r in _stored_with(store, article.paragraphs[1]) if r["near_duplicate_of"] is None)
         assert row["title"] == article.title
         assert row["published_at"][:10] == article.published_at.date().isoformat()
         assert row["lang"] == article.lang
@@ -74,7 +74,7 @@ def test_raw_html_is_kept_as_evidence(crawled):
     snapshots = store.snapshots(row["id"])
     served, _charset = site.article_page(article)
     assert any(s["sha256"] == hashlib.sha256(served).hexdigest() for s in snapshots)
-    own = [s for s in snapshots if s["sha256"] == hashlib.sha256(served).hexdigest()][0]
+    own = next(s for s in snapshots if s["sha256"] == hashlib.sha256(served).hexdigest())
     assert store.snapshot_html(own["id"]) == served
     assert own["first_fetched_at"] and own["http_status"] == 200
 
@@ -142,7 +142,7 @@ def test_trap_syndicated_near_copy_is_linked(crawled):
     rows = store.conn.execute("SELECT * FROM articles WHERE instr(text, ?) > 0", (SYNDICATION_NOTE,)).fetchall()
     assert len(rows) == 1
     copy = rows[0]
-    first = [r for r in _stored_with(store, original.paragraphs[1]) if r["near_duplicate_of"] is None][0]
+    first = next(r for r in _stored_with(store, original.paragraphs[1]) if r["near_duplicate_of"] is None)
     assert copy["near_duplicate_of"] == first["id"]
     assert copy["near_duplicate_score"] >= 0.8
     # counted by the source whose article completed the pair (sources are crawled concurrently)

@@ -23,7 +23,7 @@ def enriched(tmp_path_factory):
 
 
 def _row_counts(store: Store) -> tuple[int, ...]:
-    return tuple(store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]  # noqa: S608
+    return tuple(store.conn.execute(f"SELECT COUNT(*) FROM {t}").fetchone()[0]
                  for t in ("mentions", "events", "quotes", "claims", "entities"))
 
 

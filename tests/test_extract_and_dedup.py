@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from crawlers.extract import extract
+from crawlers.fingerprint import containment, content_hash, shingles, signature, similarity
 from indexer.store import Store, StoreError, article_id_for
 from monitor.demo.corpus import corpus_dir, load_corpus
 from monitor.demo.site import DemoSite
 from pipelines.canonicalise import canonical_url
-from crawlers.fingerprint import containment, content_hash, shingles, signature, similarity
 from tests.conftest import cli_env, write_sources
 
 REPO = Path(__file__).resolve().parents[1]

@@ -15,7 +15,7 @@ from crawlers.spiders.base import SourceSpider
 class SitemapSpider(SourceSpider, ScrapySitemapSpider):
     name = "sitemap"
     kind = "sitemap"
-    sitemap_rules = [("", "parse_article")]
+    sitemap_rules = (("", "parse_article"),)
 
     def _bind_source(self, sources_file: str | None) -> None:
         super()._bind_source(sources_file)

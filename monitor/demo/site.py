@@ -30,7 +30,9 @@ _PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
-SYNDICATION_NOTE = "This story was first published by Crimea Herald and is republished under a content-sharing agreement."
+SYNDICATION_NOTE = (
+    "This story was first published by Crimea Herald and is republished under a content-sharing agreement."
+)
 
 
 class DemoSite:
