@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := data/demo.db
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench eval clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,19 +13,32 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+DEMO := CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor
+
+# The demo: crawl the bundled local site into a fresh store, enrich, index and search it.
 run: $(STAMP)
-	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
-	CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor crawl --demo
-	CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor status
+	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm data/demo.index
+	$(DEMO) crawl --demo
+	$(DEMO) enrich
+	$(DEMO) search 'person:Dzhemilev'
+	$(DEMO) search '"Crimean Tatars" type:deportation'
+	$(DEMO) search 'type:search place:Stroganovka' --facets
+	$(DEMO) status
 
 test: $(STAMP)
 	$(BIN)/pytest -q
+
+# NLP scores on the whole dev set (the annotated demo corpus + the hard cases).
+eval: $(STAMP)
+	$(BIN)/crimea-monitor eval monitor/demo/corpus/articles*.jsonl nlp/eval/dev_hard.jsonl
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.crawl_bench
+	$(BIN)/python -m bench.nlp_bench
+	$(BIN)/python -m bench.search_bench
 
 clean:
-	rm -rf data/demo.db* .pytest_cache .ruff_cache
+	rm -rf data/demo.db* data/demo.index .pytest_cache .ruff_cache

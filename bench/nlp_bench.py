@@ -60,7 +60,7 @@ def _measure(mode: str, n_process: int, copies: int) -> dict:
                 started = time.perf_counter()
                 enrich(store, n_process=n_process)
     seconds = time.perf_counter() - started
-    peak = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
     return {"mode": mode, "n_process": n_process, "words": words, "seconds": seconds,
             "words_per_s": words / seconds, "peak_rss_mb": peak / 1024}
 

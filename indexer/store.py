@@ -522,6 +522,17 @@ class Store:
             ).fetchall()
         return out
 
+    def entity_names(self, entity_ids: list[str]) -> dict[str, str]:
+        """Canonical names of entities, for showing ids to people."""
+        names: dict[str, str] = {}
+        for start in range(0, len(entity_ids), 900):
+            part = entity_ids[start : start + 900]
+            rows = self.conn.execute(
+                f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(part))})", part  # noqa: S608
+            )
+            names.update((row[0], row[1]) for row in rows)
+        return names
+
     def event_counts(self, actual_only: bool = True) -> dict[str, int]:
         """Event mentions per incident type, over relevant articles."""
         where = "AND e.modality = 'actual'" if actual_only else ""

@@ -6,6 +6,7 @@ Errors a user can fix are printed as one line and a non-zero exit code, never as
 from __future__ import annotations
 
 import json
+import os
 import sys
 import urllib.error
 import urllib.request
@@ -311,7 +312,13 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
 
 
 # Commands of the later stages live in their own modules and register themselves on ``app``.
-from monitor import commands_nlp, commands_search  # noqa: E402, F401
+from monitor import (  # noqa: E402, F401
+    commands_daemon,
+    commands_incidents,
+    commands_nlp,
+    commands_search,
+    commands_web,
+)
 
 
 def main() -> None:
@@ -324,4 +331,10 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - the last line of defence: a person gets one line, not a traceback
+        if os.environ.get("CRIMEA_MONITOR_DEBUG"):
+            raise
+        err.print(f"[red]error:[/] unexpected {type(exc).__name__}: {exc} "
+                  "(set CRIMEA_MONITOR_DEBUG=1 to see the traceback, and please report it)", highlight=False)
+        sys.exit(1)
 

@@ -174,7 +174,16 @@ def _render_hit(n: int, hit: SearchHit) -> None:
         console.print(Text("     " + clean(hit.url), style="dim"))
 
 
+def _facet_names(facets: dict[str, list[tuple[str, int]]]) -> dict[str, str]:
+    ids = [value for name in ("person", "place", "org") for value, _count in facets.get(name, [])]
+    if not ids:
+        return {}
+    with _open_store() as store:
+        return store.entity_names(ids)
+
+
 def _render_facets(facets: dict[str, list[tuple[str, int]]]) -> None:
+    names = _facet_names(facets)
     table = Table(title="Facets", show_lines=False)
     table.add_column("facet", style="bold")
     table.add_column("values (count)")
@@ -183,7 +192,7 @@ def _render_facets(facets: dict[str, list[tuple[str, int]]]) -> None:
         for i, (value, count) in enumerate(pairs):
             if i:
                 values.append(" · ", style="dim")
-            values.append(clean(value))
+            values.append(clean(names.get(value, value)))
             values.append(f" {count}", style="cyan")
         table.add_row(name, values if pairs else Text("-", style="dim"))
     console.print(table)
@@ -212,6 +221,7 @@ def search(
         }
         if facets:
             data["facets"] = {name: [list(p) for p in pairs] for name, pairs in result.facets.items()}
+            data["entity_names"] = _facet_names(result.facets)
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     shown = f"{offset + 1}–{offset + len(result.hits)} of " if result.hits else ""

@@ -1,0 +1,3 @@
+"""daemon commands."""
+
+from monitor.cli import app  # noqa: F401

@@ -1,0 +1,3 @@
+"""incidents commands."""
+
+from monitor.cli import app  # noqa: F401

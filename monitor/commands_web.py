@@ -1,0 +1,3 @@
+"""web commands."""
+
+from monitor.cli import app  # noqa: F401
