@@ -65,6 +65,55 @@ MAX_FETCH_ATTEMPTS = _env_int("MAX_FETCH_ATTEMPTS", 3)  # crawl runs a transient
 SITE_MAX_DEPTH = _env_int("SITE_MAX_DEPTH", 2)  # link hops from a site source's start pages
 ENRICH_BATCH_SIZE = _env_int("ENRICH_BATCH_SIZE", 16)
 ENRICH_N_PROCESS = _env_int("ENRICH_N_PROCESS", 1)
+# --- incidents and alerts (issue 5) ---
+# Two reports are one incident only if their event dates (else publication dates) lie within this many days.
+INCIDENT_DATE_WINDOW_DAYS = _env_int("INCIDENT_DATE_WINDOW_DAYS", 3)
+ALERTS = _env("ALERTS", str(PROJECT_DIR / "alerts.toml"))  # alert rules and channels
+# Webhook sends retried inside one run (base * 2**n seconds apart); a delivery still failing waits for the next run.
+ALERT_WEBHOOK_RETRIES = _env_int("ALERT_WEBHOOK_RETRIES", 2)
+ALERT_RETRY_BACKOFF_BASE = _env_float("ALERT_RETRY_BACKOFF_BASE", 0.5)
+ALERT_SEND_TIMEOUT = _env_float("ALERT_SEND_TIMEOUT", 10.0)  # seconds per webhook / SMTP / apprise send
+
+# --- web UI and REST API (crimea-monitor serve) ----------------------------------------------------------------
+# Bearer token for the write endpoints (POST /api/crawl, alert rule writes); empty disables them. Read-only
+# endpoints and pages never need it.
+API_TOKEN = _env("API_TOKEN", "")
+WEB_HOST = _env("WEB_HOST", "127.0.0.1")  # loopback by default: exposing the UI is a deliberate choice
+WEB_PORT = _env_int("WEB_PORT", 8080)
+
+# --- scheduler daemon (crimea-monitor run) ---------------------------------------------------------------------
+SCHEDULER_DB = _env("SCHEDULER_DB", "")  # APScheduler's job store; empty: "<db file stem>.scheduler.db" beside it
+DAEMON_LOG_FILE = _env("DAEMON_LOG_FILE", "")  # rotating log of `run`; empty: "<db file stem>.log" beside the store
+DAEMON_LOG_FORMAT = _env("DAEMON_LOG_FORMAT", "human")  # human | json (one object per line, for log shippers)
+DAEMON_LOG_MAX_BYTES = _env_int("DAEMON_LOG_MAX_BYTES", 10 * 1024 * 1024)
+DAEMON_LOG_BACKUP_COUNT = _env_int("DAEMON_LOG_BACKUP_COUNT", 5)
+METRICS_HOST = _env("METRICS_HOST", "127.0.0.1")  # Prometheus /metrics; loopback unless told otherwise
+METRICS_PORT = _env_int("METRICS_PORT", 9464)  # 0 disables the metrics endpoint
+# Adaptive polling: a source is polled at its interval from the sources file while it brings news; after
+# POLL_BACKOFF_AFTER polls in a row with nothing new the interval grows by POLL_BACKOFF_FACTOR per poll, and a
+# failing source backs off by doubling; always within [POLL_MIN_SECONDS, POLL_MAX_SECONDS].
+POLL_MIN_SECONDS = _env_int("POLL_MIN_SECONDS", 60)
+POLL_MAX_SECONDS = _env_int("POLL_MAX_SECONDS", 6 * 3600)
+POLL_BACKOFF_AFTER = _env_int("POLL_BACKOFF_AFTER", 3)
+POLL_BACKOFF_FACTOR = _env_float("POLL_BACKOFF_FACTOR", 1.5)
+POLL_JITTER_FRACTION = _env_float("POLL_JITTER_FRACTION", 0.05)  # of the interval, so sources do not fire in step
+MISFIRE_GRACE_SECONDS = _env_int("MISFIRE_GRACE_SECONDS", 24 * 3600)  # a poll missed by more is skipped
+# Sources that come due within one window share one crawl process (a process per poll costs ~1 s of CPU).
+CRAWL_BATCH_WINDOW = _env_float("CRAWL_BATCH_WINDOW", 5.0)
+CRAWL_MAX_PROCESSES = _env_int("CRAWL_MAX_PROCESSES", 2)  # crawl processes at once
+CRAWL_TIMEOUT_SECONDS = _env_int("CRAWL_TIMEOUT_SECONDS", 1800)  # a crawl process running longer is killed
+ENRICH_INTERVAL_SECONDS = _env_int("ENRICH_INTERVAL_SECONDS", 300)  # also run right after a crawl stored news
+ENRICH_TIMEOUT_SECONDS = _env_int("ENRICH_TIMEOUT_SECONDS", 3600)
+HEALTH_INTERVAL_SECONDS = _env_int("HEALTH_INTERVAL_SECONDS", 300)
+HEALTH_FAILURES = _env_int("HEALTH_FAILURES", 3)  # consecutive failed polls that make a source "failing"
+# A source is stale when nothing new arrived for STALE_FACTOR times its usual gap between articles, and never
+# sooner than STALE_MIN_SECONDS (bursty outlets are quiet for a day without anything being wrong).
+STALE_FACTOR = _env_float("STALE_FACTOR", 5.0)
+STALE_MIN_SECONDS = _env_int("STALE_MIN_SECONDS", 2 * 86400)
+DISK_MIN_FREE_MB = _env_int("DISK_MIN_FREE_MB", 200)  # less free space beside the store is a health problem
+HEALTH_ALERTS_FILE = _env("HEALTH_ALERTS_FILE", "")  # JSON Lines file every health notice is appended to, if set
+SHUTDOWN_TIMEOUT_SECONDS = _env_int("SHUTDOWN_TIMEOUT_SECONDS", 30)  # SIGTERM: wait this long for running jobs
+DEMO_INTERVAL = _env("DEMO_INTERVAL", "30s")  # `run --demo` polls the demo outlets this often
 
 # --- Scrapy ----------------------------------------------------------------------------------------------------
 BOT_NAME = "crimea-monitor"
@@ -116,3 +165,8 @@ ITEM_PIPELINES = {
     "pipelines.store.StorePipeline": 400,
 }
 LOG_FORMATTER = "crawlers.logformatter.ConciseLogFormatter"
+# Every crawl accounts each source's poll in the store (source health) when the source's spider closes.
+EXTENSIONS = {"pipelines.health.PollRecorder": 500}
+# The daemon's crawl processes also write one line per finished source to stderr, so a source is done (and can be
+# polled again) without waiting for slower sources sharing its process.
+POLL_REPORT_LINES = _env_bool("POLL_REPORT_LINES", False)

@@ -528,7 +528,7 @@ class Store:
         for start in range(0, len(entity_ids), 900):
             part = entity_ids[start : start + 900]
             rows = self.conn.execute(
-                f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(part))})", part  # noqa: S608
+                f"SELECT id, name FROM entities WHERE id IN ({','.join('?' * len(part))})", part
             )
             names.update((row[0], row[1]) for row in rows)
         return names
@@ -575,3 +575,553 @@ class Store:
             "SELECT id, started_at, finished_at, sources, stats_json FROM crawl_runs ORDER BY id DESC LIMIT ?",
             (limit,),
         ).fetchall()
+
+    # === web: read-only queries behind the web UI and REST API (monitor/web/) ==================================
+    def web_article_entities(self, article_id: str) -> list[sqlite3.Row]:
+        """The entities an article mentions, with how often and in which spellings, most mentioned first."""
+        return self.conn.execute(
+            "SELECT m.entity_id AS id, COALESCE(e.label, m.label) AS label, COALESCE(e.name, m.text) AS name, "
+            "e.lat, e.lon, COUNT(*) AS mentions, json_group_array(DISTINCT m.text) AS spellings_json "
+            "FROM mentions m LEFT JOIN entities e ON e.id = m.entity_id WHERE m.article_id = ? "
+            "GROUP BY m.entity_id ORDER BY mentions DESC, name",
+            (article_id,),
+        ).fetchall()
+
+    def web_entity(self, entity_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT id, label, name, in_gazetteer, lat, lon FROM entities WHERE id = ?", (entity_id,)
+        ).fetchone()
+
+    def web_entity_names(self, entity_ids: Iterable[str]) -> dict[str, str]:
+        """Canonical names of the given entity ids (ids the store does not know are left out)."""
+        ids = list(dict.fromkeys(entity_ids))[:900]  # SQLite's bound-parameter limit
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id, name FROM entities WHERE id IN ({marks})", ids).fetchall()
+        return {row[0]: row[1] for row in rows}
+
+    def web_entity_mentions_by_month(self, entity_id: str) -> list[tuple[str, int, int]]:
+        """(YYYY-MM, articles, mentions) for one entity, by the articles' publication month, oldest first."""
+        rows = self.conn.execute(
+            "SELECT substr(COALESCE(a.published_at, a.first_seen_at), 1, 7) AS month, "
+            "COUNT(DISTINCT m.article_id), COUNT(*) FROM mentions m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.entity_id = ? GROUP BY month ORDER BY month",
+            (entity_id,),
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def web_events_timeline(
+        self,
+        interval: str = "month",
+        types: Iterable[str] = (),
+        sources: Iterable[str] = (),
+        start: str | None = None,
+        end: str | None = None,
+    ) -> list[tuple[str, str, int]]:
+        """(period, event type, count) of actual, first-hand event mentions in relevant articles.
+
+        The period is the event's own date where the NLP found one precise enough, else the article's publication
+        date: ``YYYY-MM`` by month, the Monday ``YYYY-MM-DD`` of the week by week. ``start``/``end`` are inclusive
+        ISO dates on the same date. Recaps of old events and near-duplicate copies are left out so one event
+        reported again and again is not counted as a trend.
+        """
+        if interval not in ("month", "week"):
+            raise ValueError(f"interval must be 'month' or 'week', not {interval!r}")
+        day = (
+            "CASE WHEN length(e.event_date) >= 10 THEN substr(e.event_date, 1, 10) "
+            "ELSE substr(COALESCE(a.published_at, a.first_seen_at), 1, 10) END"
+        )
+        if interval == "month":
+            period = (
+                "CASE WHEN length(e.event_date) >= 7 THEN substr(e.event_date, 1, 7) "
+                "ELSE substr(COALESCE(a.published_at, a.first_seen_at), 1, 7) END"
+            )
+        else:
+            period = f"date({day}, 'weekday 0', '-6 days')"
+        where = ["e.modality = 'actual'", "e.is_recap = 0", "a.about_crimea = 1", "a.near_duplicate_of IS NULL"]
+        params: list[Any] = []
+        for column, values in (("e.type", list(types)), ("a.source_id", list(sources))):
+            if values:
+                where.append(f"{column} IN ({','.join('?' * len(values))})")
+                params += values
+        if start:
+            where.append(f"{day} >= ?")
+            params.append(start)
+        if end:
+            where.append(f"{day} <= ?")
+            params.append(end)
+        rows = self.conn.execute(
+            f"SELECT {period} AS period, e.type, COUNT(*) FROM events e JOIN articles a ON a.id = e.article_id "
+            f"WHERE {' AND '.join(where)} GROUP BY period, e.type HAVING period IS NOT NULL ORDER BY period, e.type",
+            params,
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def web_place_points(self) -> list[sqlite3.Row]:
+        """Places with coordinates that relevant articles mention, with article and actual-event counts."""
+        return self.conn.execute(
+            "SELECT p.id, p.name, p.lat, p.lon, "
+            "(SELECT COUNT(DISTINCT m.article_id) FROM mentions m JOIN articles a ON a.id = m.article_id "
+            " WHERE m.entity_id = p.id AND a.about_crimea = 1) AS articles, "
+            "(SELECT COUNT(*) FROM events e JOIN articles a ON a.id = e.article_id WHERE e.place_id = p.id "
+            " AND e.modality = 'actual' AND e.is_recap = 0 AND a.about_crimea = 1) AS events "
+            "FROM entities p WHERE p.lat IS NOT NULL AND p.lon IS NOT NULL "
+            "AND EXISTS (SELECT 1 FROM mentions m WHERE m.entity_id = p.id) ORDER BY p.name"
+        ).fetchall()
+
+    def web_source_health(self) -> dict[str, dict[str, Any]]:
+        """Per source: stored articles, polled URLs (feeds, sitemaps, listings) with their errors, frontier states."""
+        out: dict[str, dict[str, Any]] = {}
+
+        def entry(source_id: str) -> dict[str, Any]:
+            return out.setdefault(source_id, {
+                "articles": 0, "last_article_fetched_at": None, "last_published_at": None, "articles_by_status": {},
+                "polled_urls": 0, "polled_urls_failing": 0, "last_polled_at": None, "last_poll_status": None,
+                "last_error": None, "frontier": {},
+            })
+
+        for row in self.conn.execute(
+            "SELECT source_id, status, COUNT(*), MAX(fetched_at), MAX(published_at) FROM articles "
+            "GROUP BY source_id, status"
+        ):
+            e = entry(row[0])
+            e["articles"] += row[2]
+            e["articles_by_status"][row[1]] = row[2]
+            e["last_article_fetched_at"] = max(filter(None, (e["last_article_fetched_at"], row[3])), default=None)
+            e["last_published_at"] = max(filter(None, (e["last_published_at"], row[4])), default=None)
+        for row in self.conn.execute(
+            "SELECT f.source_id, COUNT(*), SUM(f.errors > 0), MAX(f.last_fetched), "
+            "(SELECT last_status FROM fetch_state g WHERE g.source_id = f.source_id ORDER BY last_fetched DESC "
+            " LIMIT 1), "
+            "(SELECT last_error FROM fetch_state g WHERE g.source_id = f.source_id AND g.errors > 0 "
+            " ORDER BY last_fetched DESC LIMIT 1) "
+            "FROM fetch_state f GROUP BY f.source_id"
+        ):
+            e = entry(row[0])
+            e.update(polled_urls=row[1], polled_urls_failing=row[2] or 0, last_polled_at=row[3],
+                     last_poll_status=row[4], last_error=row[5])
+        for row in self.conn.execute("SELECT source_id, state, COUNT(*) FROM frontier GROUP BY source_id, state"):
+            entry(row[0])["frontier"][row[1]] = row[2]
+        return out
+
+    def web_snapshot(self, article_id: str, snapshot_id: int) -> tuple[sqlite3.Row, bytes] | None:
+        """One evidence snapshot of an article (its metadata and raw bytes), or None."""
+        row = self.conn.execute(
+            "SELECT id, url, sha256, first_fetched_at, last_fetched_at, http_status, content_type, encoding, size, "
+            "html_zlib FROM snapshots WHERE id = ? AND article_id = ?",
+            (snapshot_id, article_id),
+        ).fetchone()
+        if row is None:
+            return None
+        return row, zlib.decompress(row["html_zlib"])
+
+    # === daemon: source health, job runs, health problems (migration 0004) =======================================
+    def record_poll(self, source_id: str, *, ok: bool, changed: bool, error: str | None,
+                    report: dict[str, Any]) -> sqlite3.Row:
+        """Account one poll of a source: success or failure, and whether it brought anything new."""
+        now = utcnow()
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO source_health (source_id, updated_at) VALUES (?, ?) ON CONFLICT (source_id) DO NOTHING",
+                (source_id, now),
+            )
+            if ok:
+                tx.execute(
+                    "UPDATE source_health SET polls = polls + 1, consecutive_failures = 0, last_poll_at = ?, "
+                    "last_success_at = ?, last_error = ?, unchanged_polls = CASE WHEN ? THEN 0 "
+                    "ELSE unchanged_polls + 1 END, last_new_at = CASE WHEN ? THEN ? ELSE last_new_at END, "
+                    "last_report_json = ?, updated_at = ? WHERE source_id = ?",
+                    (now, now, error, changed, changed, now, json.dumps(report, sort_keys=True), now, source_id),
+                )
+            else:
+                tx.execute(
+                    "UPDATE source_health SET polls = polls + 1, failures = failures + 1, "
+                    "consecutive_failures = consecutive_failures + 1, last_poll_at = ?, last_failure_at = ?, "
+                    "last_error = ?, last_report_json = ?, updated_at = ? WHERE source_id = ?",
+                    (now, now, error, json.dumps(report, sort_keys=True), now, source_id),
+                )
+            return tx.execute("SELECT * FROM source_health WHERE source_id = ?", (source_id,)).fetchone()
+
+    def set_poll_interval(self, source_id: str, seconds: int) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO source_health (source_id, interval_seconds, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (source_id) DO UPDATE SET interval_seconds = excluded.interval_seconds",
+                (source_id, seconds, utcnow()),
+            )
+
+    def source_health(self, source_id: str | None = None) -> list[sqlite3.Row]:
+        if source_id is None:
+            return self.conn.execute("SELECT * FROM source_health ORDER BY source_id").fetchall()
+        return self.conn.execute("SELECT * FROM source_health WHERE source_id = ?", (source_id,)).fetchall()
+
+    def article_arrivals(self, source_id: str, limit: int = 200) -> list[str]:
+        """When the source's latest articles were first seen, newest first."""
+        rows = self.conn.execute(
+            "SELECT first_seen_at FROM articles WHERE source_id = ? ORDER BY first_seen_at DESC LIMIT ?",
+            (source_id, limit),
+        )
+        return [row[0] for row in rows]
+
+    def articles_seen_since(self, since: str) -> dict[str, int]:
+        """New articles per source first seen at or after ``since`` (an ISO timestamp)."""
+        rows = self.conn.execute(
+            "SELECT source_id, COUNT(*) FROM articles WHERE first_seen_at >= ? GROUP BY source_id", (since,)
+        )
+        return {row[0]: row[1] for row in rows}
+
+    def start_job_run(self, kind: str, source_ids: list[str], pid: int | None = None) -> int:
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO job_runs (kind, sources, started_at, pid) VALUES (?, ?, ?, ?)",
+                (kind, ",".join(source_ids), utcnow(), pid),
+            )
+            return int(cur.lastrowid or 0)
+
+    def finish_job_run(self, run_id: int, status: str, detail: dict[str, Any] | None = None) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "UPDATE job_runs SET finished_at = ?, status = ?, detail_json = ? WHERE id = ?",
+                (utcnow(), status, json.dumps(detail or {}, sort_keys=True), run_id),
+            )
+
+    def interrupt_job_runs(self) -> int:
+        """Mark job runs left 'running' (by a daemon that was killed) as interrupted; returns how many."""
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "UPDATE job_runs SET status = 'interrupted', finished_at = ? WHERE status = 'running'", (utcnow(),)
+            )
+            return cur.rowcount
+
+    def last_job_runs(self, limit: int = 10, kind: str | None = None) -> list[sqlite3.Row]:
+        where, params = ("WHERE kind = ?", [kind]) if kind else ("", [])
+        return self.conn.execute(
+            f"SELECT id, kind, sources, started_at, finished_at, status, pid, detail_json FROM job_runs {where} "
+            "ORDER BY id DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+
+    def open_health_problem(self, subject: str, kind: str, detail: str) -> int | None:
+        """Open a problem unless one of that subject and kind is open already; returns the new id or None."""
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO health_problems (subject, kind, detail, opened_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT (subject, kind) WHERE resolved_at IS NULL DO NOTHING",
+                (subject, kind, detail, utcnow()),
+            )
+            return int(cur.lastrowid) if cur.rowcount else None
+
+    def resolve_health_problem(self, subject: str, kind: str) -> int | None:
+        """Resolve the open problem of that subject and kind, if any; returns its id."""
+        with self.transaction() as tx:
+            row = tx.execute(
+                "SELECT id FROM health_problems WHERE subject = ? AND kind = ? AND resolved_at IS NULL", (subject, kind)
+            ).fetchone()
+            if row is None:
+                return None
+            tx.execute("UPDATE health_problems SET resolved_at = ? WHERE id = ?", (utcnow(), row[0]))
+            return int(row[0])
+
+    def health_problems(self, open_only: bool = True, limit: int = 100) -> list[sqlite3.Row]:
+        where = "WHERE resolved_at IS NULL" if open_only else ""
+        return self.conn.execute(
+            f"SELECT * FROM health_problems {where} ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+
+    def health_notices_due(self) -> list[sqlite3.Row]:
+        """Problems whose opening, or whose recovery, has not been notified yet (oldest first).
+
+        A problem resolved before its opening was notified needs no notice at all.
+        """
+        return self.conn.execute(
+            "SELECT * FROM health_problems WHERE (notified_at IS NULL AND resolved_at IS NULL) "
+            "OR (notified_at IS NOT NULL AND resolved_at IS NOT NULL AND recovery_notified_at IS NULL) ORDER BY id"
+        ).fetchall()
+
+    def mark_health_notified(self, problem_id: int, recovery: bool) -> None:
+        column = "recovery_notified_at" if recovery else "notified_at"
+        with self.transaction() as tx:
+            tx.execute(f"UPDATE health_problems SET {column} = ? WHERE id = ?", (utcnow(), problem_id))
+
+    # === incidents (issue 5) =========================================================================================
+    def articles_to_cluster(self) -> list[str]:
+        """Enriched articles whose events are not clustered yet (or changed since), in reporting order."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT id FROM articles WHERE status IN ('enriched', 'indexed') "
+            "AND (clustered_at IS NULL OR clustered_at < enriched_at) "
+            "ORDER BY COALESCE(published_at, first_seen_at), first_seen_at, id"
+        )]
+
+    def reset_incident_clustering(self) -> None:
+        with self.transaction() as tx:
+            tx.execute("UPDATE articles SET clustered_at = NULL")
+
+    def mark_clustered(self, article_id: str) -> None:
+        with self.transaction() as tx:
+            tx.execute("UPDATE articles SET clustered_at = ? WHERE id = ?", (utcnow(), article_id))
+
+    _CLUSTER_EVENT_COLUMNS = (
+        "e.id AS event_id, e.article_id, e.type, e.event_date, e.date_precision, e.is_recap, e.place_id, "
+        "e.place_text, e.victims_json, e.count, e.perpetrator_id, e.perpetrator_text, a.published_at, "
+        "a.first_seen_at, a.source_id, a.near_duplicate_of"
+    )
+
+    def clusterable_events(self, article_id: str) -> list[sqlite3.Row]:
+        """The actual events of an article about Crimea (nothing for other articles)."""
+        return self.conn.execute(
+            f"SELECT {self._CLUSTER_EVENT_COLUMNS} FROM events e JOIN articles a ON a.id = e.article_id "
+            "WHERE e.article_id = ? AND e.modality = 'actual' AND a.about_crimea = 1 ORDER BY e.start",
+            (article_id,),
+        ).fetchall()
+
+    def incident_mention_rows(self, event_type: str | None = None, incident_id: str | None = None
+                              ) -> list[sqlite3.Row]:
+        """Mentions of active incidents (of one type, or of one incident) with their event facts, oldest incident
+        first."""
+        where, params = ["i.status = 'active'"], []
+        if event_type is not None:
+            where.append("i.type = ?")
+            params.append(event_type)
+        if incident_id is not None:
+            where.append("i.id = ?")
+            params.append(incident_id)
+        return self.conn.execute(
+            f"SELECT m.incident_id, {self._CLUSTER_EVENT_COLUMNS} FROM incident_mentions m "
+            "JOIN incidents i ON i.id = m.incident_id JOIN events e ON e.id = m.event_id "
+            f"JOIN articles a ON a.id = m.article_id WHERE {' AND '.join(where)} ORDER BY i.seq, e.id",
+            params,
+        ).fetchall()
+
+    def create_incident(self, incident_id: str, event_type: str) -> None:
+        now = utcnow()
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO incidents (id, type, created_at, updated_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET status = 'active', updated_at = excluded.updated_at",
+                (incident_id, event_type, now, now),
+            )
+
+    def attach_mentions(self, incident_id: str, mentions: list[tuple[str, str]]) -> None:
+        with self.transaction() as tx:
+            tx.executemany(
+                "INSERT INTO incident_mentions (event_id, incident_id, article_id) VALUES (?, ?, ?) "
+                "ON CONFLICT(event_id) DO UPDATE SET incident_id = excluded.incident_id",
+                [(event_id, incident_id, article_id) for event_id, article_id in mentions],
+            )
+
+    def detach_article_mentions(self, article_id: str) -> list[str]:
+        """Forget an article's mentions before it is clustered again; returns the incidents they were in."""
+        with self.transaction() as tx:
+            ids = [row[0] for row in tx.execute(
+                "SELECT DISTINCT incident_id FROM incident_mentions WHERE article_id = ?", (article_id,)
+            )]
+            tx.execute("DELETE FROM incident_mentions WHERE article_id = ?", (article_id,))
+        return ids
+
+    def merge_incidents(self, keep: str, others: list[str]) -> None:
+        """Move the mentions of ``others`` to ``keep``; their ids (and their aliases) resolve to ``keep``."""
+        now = utcnow()
+        with self.transaction() as tx:
+            for other in others:
+                tx.execute("UPDATE incident_mentions SET incident_id = ? WHERE incident_id = ?", (keep, other))
+                tx.execute("UPDATE incidents SET status = 'merged', updated_at = ? WHERE id = ?", (now, other))
+                tx.execute("UPDATE incident_aliases SET incident_id = ? WHERE incident_id = ?", (keep, other))
+                tx.execute(
+                    "INSERT INTO incident_aliases (alias, incident_id, merged_at) VALUES (?, ?, ?) "
+                    "ON CONFLICT(alias) DO UPDATE SET incident_id = excluded.incident_id",
+                    (other, keep, now),
+                )
+
+    def resolve_incident(self, incident_id: str) -> str | None:
+        """The current id of an incident, following merges; None when unknown."""
+        row = self.conn.execute("SELECT incident_id FROM incident_aliases WHERE alias = ?", (incident_id,)).fetchone()
+        if row:
+            return str(row[0])
+        row = self.conn.execute("SELECT id FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return str(row[0]) if row else None
+
+    def incident_aliases(self, incident_id: str) -> list[str]:
+        return [row[0] for row in self.conn.execute(
+            "SELECT alias FROM incident_aliases WHERE incident_id = ? ORDER BY alias", (incident_id,)
+        )]
+
+    def entity_positions(self, entity_ids: Iterable[str]) -> dict[str, tuple[str, float | None, float | None]]:
+        """entity id -> (name, lat, lon) for the given ids."""
+        ids = list(entity_ids)
+        if not ids:
+            return {}
+        rows = self.conn.execute(
+            f"SELECT id, name, lat, lon FROM entities WHERE id IN ({','.join('?' * len(ids))})", ids
+        ).fetchall()
+        return {row["id"]: (row["name"], row["lat"], row["lon"]) for row in rows}
+
+    def update_incident(self, incident_id: str, summary: dict[str, Any]) -> None:
+        """Write an incident's recomputed summary (keys are incidents columns)."""
+        columns = [c for c in summary if c not in ("id", "seq", "created_at")]
+        with self.transaction() as tx:
+            tx.execute(
+                f"UPDATE incidents SET {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ?",
+                [*(summary[c] for c in columns), utcnow(), incident_id],
+            )
+
+    def incident(self, incident_id: str) -> sqlite3.Row | None:
+        current = self.resolve_incident(incident_id)
+        if current is None:
+            return None
+        return self.conn.execute("SELECT * FROM incidents WHERE id = ?", (current,)).fetchone()
+
+    def list_incidents(self, since: str | None = None, ids: Iterable[str] | None = None,
+                       victim: str | None = None, limit: int | None = None) -> list[sqlite3.Row]:
+        """Active incidents, newest first reported first (``victim``: those naming this entity id)."""
+        where, params = ["status = 'active'"], []
+        if since:
+            where.append("COALESCE(event_date, first_reported_at) >= ?")
+            params.append(since)
+        if ids is not None:
+            id_list = list(ids)
+            where.append(f"id IN ({','.join('?' * len(id_list))})" if id_list else "0")
+            params += id_list
+        if victim:
+            where.append("EXISTS (SELECT 1 FROM json_each(incidents.victims_json) v "
+                         "WHERE json_extract(v.value, '$.entity_id') = ?)")
+            params.append(victim)
+        sql = f"SELECT * FROM incidents WHERE {' AND '.join(where)} ORDER BY first_reported_at DESC, seq DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(limit)
+        return self.conn.execute(sql, params).fetchall()
+
+    def incident_articles(self, incident_id: str) -> list[sqlite3.Row]:
+        """The articles reporting an incident, first report first."""
+        return self.conn.execute(
+            "SELECT DISTINCT a.id, a.url, a.title, a.text, a.source_id, a.lang, a.published_at, a.first_seen_at, "
+            "a.near_duplicate_of FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.incident_id = ? ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
+            (incident_id,),
+        ).fetchall()
+
+    def incident_quotes(self, incident_id: str) -> list[sqlite3.Row]:
+        """Who said what about an incident: the quotes of its reporting articles, with their source."""
+        return self.conn.execute(
+            "SELECT q.text, q.kind, q.speaker_text, q.speaker_id, en.name AS speaker_name, a.id AS article_id, "
+            "a.source_id, a.title, a.published_at FROM quotes q JOIN articles a ON a.id = q.article_id "
+            "LEFT JOIN entities en ON en.id = q.speaker_id "
+            "WHERE q.article_id IN (SELECT article_id FROM incident_mentions WHERE incident_id = ?) "
+            "ORDER BY COALESCE(a.published_at, a.first_seen_at), q.start",
+            (incident_id,),
+        ).fetchall()
+
+    def incident_article_facets(self, incident_id: str) -> dict[str, list[str]]:
+        """Entity ids mentioned, event types (actual and any) and quotes flag of an incident's articles."""
+        ids = "SELECT article_id FROM incident_mentions WHERE incident_id = ?"
+        entities = [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT entity_id FROM mentions WHERE article_id IN ({ids})", (incident_id,))]
+        actual = [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT type FROM events WHERE modality = 'actual' AND article_id IN ({ids})", (incident_id,))]
+        any_types = [r[0] for r in self.conn.execute(
+            f"SELECT DISTINCT type FROM events WHERE article_id IN ({ids})", (incident_id,))]
+        quotes = self.conn.execute(f"SELECT COUNT(*) FROM quotes WHERE article_id IN ({ids})", (incident_id,))
+        return {"entities": entities, "types": actual, "types_any": any_types,
+                "has_quote": ["quote"] if quotes.fetchone()[0] else []}
+
+    def incident_state(self, incident_id: str) -> tuple[str, str] | None:
+        """(status, type) of this exact id, not following merges."""
+        row = self.conn.execute("SELECT status, type FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def max_incident_seq(self) -> int:
+        return int(self.conn.execute("SELECT COALESCE(MAX(seq), 0) FROM incidents").fetchone()[0])
+
+    def incident_seq(self, incident_id: str) -> int:
+        row = self.conn.execute("SELECT seq FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        return int(row[0]) if row else 0
+
+    # === alerts (issue 5) ============================================================================================
+    def register_alert_rule(self, name: str, query: str) -> sqlite3.Row:
+        """Remember a rule the first time it is seen: incidents created before then are not new to it."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO alert_rules (name, created_at, created_seq, query) VALUES (?, ?, "
+                "(SELECT COALESCE(MAX(seq), 0) FROM incidents), ?) "
+                "ON CONFLICT(name) DO UPDATE SET query = excluded.query",
+                (name, utcnow(), query),
+            )
+            return tx.execute("SELECT * FROM alert_rules WHERE name = ?", (name,)).fetchone()
+
+    def alerted(self, rule: str, incident_id: str) -> bool:
+        """Has ``rule`` fired for this incident, or for any incident since merged into it?"""
+        row = self.conn.execute(
+            "SELECT 1 FROM alerts WHERE rule = ? AND (incident_id = ? OR incident_id IN "
+            "(SELECT alias FROM incident_aliases WHERE incident_id = ?)) LIMIT 1",
+            (rule, incident_id, incident_id),
+        ).fetchone()
+        return row is not None
+
+    def record_alert(self, rule: str, incident_id: str, payload: dict[str, Any], channels: list[str]) -> int | None:
+        """Fire ``rule`` for an incident (once: None if it already had) with one pending delivery per channel."""
+        now = utcnow()
+        with self.transaction() as tx:
+            cur = tx.execute(
+                "INSERT INTO alerts (rule, incident_id, fired_at, payload_json) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(rule, incident_id) DO NOTHING",
+                (rule, incident_id, now, json.dumps(payload, ensure_ascii=False, sort_keys=True)),
+            )
+            if not cur.rowcount:
+                return None
+            alert_id = int(cur.lastrowid or 0)
+            tx.executemany(
+                "INSERT INTO alert_deliveries (alert_id, channel, created_at) VALUES (?, ?, ?)",
+                [(alert_id, channel, now) for channel in channels],
+            )
+        return alert_id
+
+    def pending_deliveries(self) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT d.id, d.alert_id, d.channel, d.attempts, a.rule, a.incident_id, a.payload_json, a.fired_at "
+            "FROM alert_deliveries d JOIN alerts a ON a.id = d.alert_id WHERE d.status = 'pending' "
+            "ORDER BY a.rule, d.channel, a.id"
+        ).fetchall()
+
+    def record_delivery_attempt(self, delivery_ids: list[int], ok: bool, error: str | None = None) -> None:
+        """Log one attempt for each delivery (a digest is one attempt for all of its alerts)."""
+        now = utcnow()
+        with self.transaction() as tx:
+            for delivery_id in delivery_ids:
+                tx.execute(
+                    "INSERT INTO alert_attempts (delivery_id, attempted_at, ok, error) VALUES (?, ?, ?, ?)",
+                    (delivery_id, now, int(ok), error),
+                )
+                tx.execute(
+                    "UPDATE alert_deliveries SET attempts = attempts + 1, last_error = ?, "
+                    "status = CASE WHEN ? THEN 'sent' ELSE status END, sent_at = CASE WHEN ? THEN ? ELSE sent_at END "
+                    "WHERE id = ?",
+                    (error, int(ok), int(ok), now, delivery_id),
+                )
+
+    def mark_digest_sent(self, rule: str) -> None:
+        with self.transaction() as tx:
+            tx.execute("UPDATE alert_rules SET last_digest_at = ? WHERE name = ?", (utcnow(), rule))
+
+    def alert_rule_row(self, name: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM alert_rules WHERE name = ?", (name,)).fetchone()
+
+    def delivery_log(self, limit: int = 50, rule: str | None = None) -> list[sqlite3.Row]:
+        """Delivery attempts, newest first, with their alert."""
+        where, params = "", []
+        if rule:
+            where, params = "WHERE a.rule = ?", [rule]
+        return self.conn.execute(
+            "SELECT t.attempted_at, t.ok, t.error, d.id AS delivery_id, d.channel, d.status, d.attempts, a.rule, "
+            "a.incident_id, a.fired_at FROM alert_attempts t JOIN alert_deliveries d ON d.id = t.delivery_id "
+            f"JOIN alerts a ON a.id = d.alert_id {where} ORDER BY t.id DESC LIMIT ?",
+            [*params, limit],
+        ).fetchall()
+
+    def alert_counts(self) -> dict[str, int]:
+        row = self.conn.execute(
+            "SELECT (SELECT COUNT(*) FROM alerts), "
+            "(SELECT COUNT(*) FROM alert_deliveries WHERE status = 'sent'), "
+            "(SELECT COUNT(*) FROM alert_deliveries WHERE status = 'pending')"
+        ).fetchone()
+        return {"alerts": row[0], "sent": row[1], "pending": row[2]}

@@ -266,49 +266,7 @@ def articles_show(
     console.print(article.text, markup=False, highlight=False)
 
 
-# --- status ----------------------------------------------------------------------------------------------------
-@app.command()
-def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
-    """Queue depths, articles per source, and the last crawl runs."""
-    with _open_store() as store:
-        data = {
-            "db": _db(),
-            "articles_by_status": store.count_articles("status"),
-            "articles_by_source": store.count_articles("source_id"),
-            "frontier": store.frontier_counts(),
-            "problems": [dict(r) for r in store.frontier_problems(20)],
-            "last_runs": [
-                {**dict(r), "stats_json": None, "stats": json.loads(r["stats_json"] or "{}")}
-                for r in store.last_runs(5)
-            ],
-        }
-    for run in data["last_runs"]:
-        run.pop("stats_json")
-    if as_json:
-        print(json.dumps(data, indent=2))
-        return
-    console.print(f"store: {data['db']}")
-    console.print(f"articles: {_fmt_counts(data['articles_by_status'])}")
-    console.print(f"frontier: {_fmt_counts(data['frontier'])}")
-    table = Table(title="Articles per source")
-    table.add_column("source")
-    table.add_column("articles", justify="right")
-    for source_id, n in sorted(data["articles_by_source"].items()):
-        table.add_row(source_id, str(n))
-    console.print(table)
-    if data["problems"]:
-        problems = Table(title="URLs that did not make an article (latest 20)")
-        for column in ("source_id", "state", "reason", "attempts", "url"):
-            problems.add_column(column)
-        for p in data["problems"]:
-            problems.add_row(*(str(p[c]) for c in ("source_id", "state", "reason", "attempts", "url")))
-        console.print(problems)
-    runs = Table(title="Last crawl runs")
-    for column in ("id", "started", "finished", "sources"):
-        runs.add_column(column)
-    for r in data["last_runs"]:
-        runs.add_row(str(r["id"]), r["started_at"], r["finished_at"] or "(running or killed)", r["sources"])
-    console.print(runs)
+# `status` lives in monitor/commands_daemon.py with the daemon it reports on.
 
 
 # Commands of the later stages live in their own modules and register themselves on ``app``.
@@ -331,7 +289,7 @@ def main() -> None:
     except KeyboardInterrupt:
         err.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - the last line of defence: a person gets one line, not a traceback
+    except Exception as exc:
         if os.environ.get("CRIMEA_MONITOR_DEBUG"):
             raise
         err.print(f"[red]error:[/] unexpected {type(exc).__name__}: {exc} "

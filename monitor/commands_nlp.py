@@ -24,8 +24,10 @@ def eval_command(
     from nlp.evaluate import GoldFileError, evaluate
 
     out = Console(width=None if sys.stdout.isatty() else 180)
+    from pipelines.incidents import cluster_predictions  # the pipeline's own clustering, case level (EVAL.md)
+
     try:
-        result = evaluate(gold)
+        result = evaluate(gold, cluster=cluster_predictions)
     except GoldFileError as exc:
         # one plain line, never wrapped, so scripts can grep it
         sys.stderr.write(f"error: {exc}\n")
@@ -110,6 +112,9 @@ def enrich_command(
                 text = row["text"] if len(row["text"]) <= 160 else row["text"][:157] + "…"
                 table.add_row(_plain(speaker), _plain(text), _plain(row["title"]))
             out.print(table)
+    from monitor.commands_incidents import incidents_and_alerts  # issue 5: incidents, then alerts
+
+    incidents_and_alerts()
 
 
 def _plain(text: str) -> Any:

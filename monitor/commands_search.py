@@ -27,7 +27,7 @@ from rich.text import Text
 
 from indexer.query import QuerySyntaxError, parse
 from indexer.search.document import SearchHit, SearchRequest, SearchResult
-from indexer.search.errors import SearchBackend, SearchBackendError
+from indexer.search.errors import SearchBackend, SearchBackendError, SearchBackendUnavailable
 from indexer.store import Store
 from monitor.cli import UserError, _db, _open_store, app, console, err
 
@@ -112,17 +112,31 @@ def _backend_errors() -> Iterator[None]:
         raise typer.Exit(1) from None
 
 
-def _open_backend(store: Store, rebuild: bool = False) -> SearchBackend:
+@contextmanager
+def _open_backend(store: Store, rebuild: bool = False) -> Iterator[SearchBackend]:
     from pipelines.index import backend_from_settings
 
-    return backend_from_settings(_db(), store, rebuild=rebuild)
+    backend = backend_from_settings(_db(), store, rebuild=rebuild)
+    try:
+        yield backend
+    finally:
+        backend.close()
 
 
 def _catch_up(store: Store, backend: SearchBackend, quiet: bool) -> int:
-    """Index whatever was enriched but not yet indexed (the index always reflects the store)."""
+    """Index whatever was enriched but not yet indexed (the index always reflects the store).
+
+    When another process (the daemon) is writing the index, the search goes on without catching up."""
     from pipelines.index import index_pending
 
-    n = index_pending(store, backend)
+    try:
+        n = index_pending(store, backend)
+    except SearchBackendUnavailable:
+        raise  # the search itself cannot work either: one error line, from _backend_errors
+    except SearchBackendError as exc:
+        if not quiet:
+            err.print(Text.assemble(("note: ", "yellow"), clean(str(exc)), " - searching without catching up"))
+        return 0
     if n and not quiet:
         err.print(f"indexed {n} newly enriched article{'s' if n != 1 else ''}", style="dim")
     return n
@@ -130,8 +144,7 @@ def _catch_up(store: Store, backend: SearchBackend, quiet: bool) -> int:
 
 def _run_search(request: SearchRequest, quiet: bool) -> tuple[SearchResult, float]:
     """The result and the seconds the search itself took (after catching up on pending articles)."""
-    with _backend_errors(), _open_store() as store:
-        backend = _open_backend(store)
+    with _backend_errors(), _open_store() as store, _open_backend(store) as backend:
         _catch_up(store, backend, quiet)
         started = time.perf_counter()
         result = backend.search(request)
@@ -340,8 +353,7 @@ def export(
 ) -> None:
     """Export every article matching QUERY as JSON lines or CSV."""
     _query_or_exit(query)
-    with _backend_errors(), _open_store() as store:
-        backend = _open_backend(store)
+    with _backend_errors(), _open_store() as store, _open_backend(store) as backend:
         _catch_up(store, backend, quiet=True)
 
         def rows() -> Iterator[dict[str, Any]]:
@@ -374,8 +386,7 @@ def reindex() -> None:
     """Rebuild the search index (Tantivy or Elasticsearch) from the store."""
     from pipelines.index import reindex_all
 
-    with _backend_errors(), _open_store() as store:
-        backend = _open_backend(store, rebuild=True)
+    with _backend_errors(), _open_store() as store, _open_backend(store, rebuild=True) as backend:
         columns = (TextColumn("reindexing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
         with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as progress:
             task = progress.add_task("reindex", total=None)

@@ -205,3 +205,20 @@ def test_snippet_conversion_escapes_markup():
 )
 def test_csv_cells_are_never_formulas(value, expected):
     assert csv_cell(value) == expected
+
+
+def test_search_works_while_another_process_writes_the_index(tmp_path):
+    """The daemon keeps the Tantivy writer open; a search from the command line still answers meanwhile."""
+    from pipelines.index import backend_from_settings
+
+    db = tmp_path / "m.db"
+    build_store(db)
+    with Store.open(db) as store:
+        holder = backend_from_settings(db, store, kind="tantivy", index_dir="")
+        holder.index([])  # takes the index's writer lock and keeps it, as a long-running writer does
+        try:
+            result = run_cli(["search", "crimean", "--limit", "1"], db)
+        finally:
+            holder.close()
+    assert result.returncode == 0, result.stderr
+    assert "searching without catching up" in result.stderr

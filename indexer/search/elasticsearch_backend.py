@@ -354,6 +354,9 @@ class ElasticsearchBackend:
             conflicts="proceed",
         )
 
+    def close(self) -> None:
+        self.client.close()
+
     def count(self) -> int:
         self.ensure()
         return int(self._call("count", self.client.count, index=self.alias)["count"])

@@ -1,0 +1,115 @@
+"""The daemon's enrichment child: ``python -m monitor.daemon.worker`` enriches pending articles in batches and, after
+each batch, indexes them and runs the incident and alerting steps; prints one JSON report on stdout.
+
+It is a process of its own so that spaCy's CPU and memory never touch the scheduler or a crawl (the daemon starts
+it at a lower CPU priority), and so that its memory is returned when the queue is empty. SIGTERM lets the current
+batch finish; a SIGKILL loses nothing either: every article's results are written in one transaction, and whatever
+was not written is still ``fetched`` (or ``enriched``) for the next run.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import signal
+import sys
+import time
+from typing import Any
+
+import settings as config
+from indexer.store import Store, StoreError
+
+logger = logging.getLogger("monitor.worker")
+_stop = False
+
+
+def _on_term(signum: int, frame: object) -> None:
+    global _stop
+    _stop = True
+
+
+def _index(store: Store, report: dict[str, Any]) -> None:
+    from indexer.search.errors import SearchBackendError
+    from pipelines.index import backend_from_settings, index_pending
+
+    try:
+        backend = backend_from_settings(store.path, store)
+        try:
+            report["indexed"] += index_pending(store, backend)
+        finally:
+            close = getattr(backend, "close", None)
+            if callable(close):
+                close()
+    except SearchBackendError as exc:
+        # The articles stay 'enriched' and are indexed by a later run: reported, not fatal.
+        report["index_error"] = str(exc)
+        logger.error("indexing failed: %s", exc)
+
+
+def _incidents_and_alerts(store: Store, report: dict[str, Any]) -> None:
+    from pipelines.incidents import cluster_pending
+
+    clustered = cluster_pending(store)
+    report["incidents"] += len(clustered.touched)
+    report["alerts"] += _alerting(store, report)
+
+
+def _alerting(store: Store, report: dict[str, Any]) -> int:
+    """The alerting step of issue 5 (rules matched against new/updated incidents, delivered once each)."""
+    try:
+        from pipelines import alerting  # type: ignore[attr-defined]
+    except ImportError:
+        return 0
+    run = getattr(alerting, "run_alerting", None) or getattr(alerting, "alert_pending", None)
+    if not callable(run):
+        return 0
+    result = run(store)
+    sent = getattr(result, "sent", result)
+    return int(sent) if isinstance(sent, int) else len(sent or [])
+
+
+def run(batch_articles: int) -> dict[str, Any]:
+    from pipelines.enrich import enrich
+
+    report: dict[str, Any] = {"enriched": 0, "batches": 0, "seconds": 0.0, "indexed": 0, "incidents": 0,
+                              "alerts": 0, "index_error": None, "alert_error": None, "stopped": False}
+    started = time.perf_counter()
+    with Store.open(config.DB) as store:
+        while not _stop:
+            pending = len(store.article_ids_with_status("fetched", limit=1))
+            if pending:
+                enriched = enrich(store, limit=batch_articles, batch_size=config.ENRICH_BATCH_SIZE,
+                                  n_process=config.ENRICH_N_PROCESS)
+                report["enriched"] += enriched.articles
+                report["batches"] += 1
+            if store.article_ids_with_status("enriched", limit=1):
+                _index(store, report)
+            try:
+                _incidents_and_alerts(store, report)
+            except StoreError:
+                raise
+            except Exception as exc:  # an alerting fault must not lose the enrichment done
+                report["alert_error"] = f"{type(exc).__name__}: {exc}"
+                logger.exception("incident/alerting step failed")
+            if not pending:
+                break
+    report["stopped"] = _stop
+    report["seconds"] = round(time.perf_counter() - started, 3)
+    return report
+
+
+def main() -> int:
+    signal.signal(signal.SIGTERM, _on_term)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    batch = max(1, config.ENRICH_BATCH_SIZE * 4)
+    try:
+        report = run(batch)
+    except StoreError as exc:
+        sys.stderr.write(f"error: {exc}\n")
+        return 1
+    sys.stdout.write(json.dumps(report) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

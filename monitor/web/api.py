@@ -1,0 +1,255 @@
+"""The REST API under ``/api``: read-only without a token; writes need ``Authorization: Bearer <API_TOKEN>``.
+
+Bad parameters give 422 with a message naming the parameter and what to send instead; a malformed query gives
+400 with the parser's message and a caret pointer; a search backend that is down gives 503.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import Path as PathParam
+from fastapi.responses import JSONResponse, Response
+from pydantic import BaseModel, Field
+
+from indexer.query import MAX_LENGTH, QuerySyntaxError
+from indexer.store import utcnow
+from monitor.web import data
+from monitor.web.app import WebContext
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+ARTICLE_ID = r"^[0-9a-f]{16}$"
+ENTITY_ID = r"^[a-z_]+:~?[\w.\-]+$"
+
+
+def ctx_of(request: Request) -> WebContext:
+    return request.app.state.ctx
+
+
+Ctx = Annotated[WebContext, Depends(ctx_of)]
+
+
+def require_token(request: Request) -> None:
+    """Write endpoints: 403 when no token is configured, 401 when the bearer token is missing or wrong."""
+    ctx = ctx_of(request)
+    if not ctx.api_token:
+        raise HTTPException(403, "write endpoints are disabled: set CRIMEA_MONITOR_API_TOKEN on the server")
+    if not ctx.token_ok(request.headers.get("authorization")):
+        raise HTTPException(401, "send the API token as 'Authorization: Bearer <token>'",
+                            headers={"WWW-Authenticate": "Bearer"})
+
+
+def syntax_error(exc: QuerySyntaxError) -> JSONResponse:
+    return JSONResponse(
+        {"error": f"invalid query: {exc}", "message": exc.message, "position": exc.position, "column": exc.column,
+         "expected": exc.expected, "pointer": exc.pointer()},
+        status_code=400,
+    )
+
+
+# -------------------------------------------------------------------------------------------------- search
+@router.get("/search", summary="Search articles with the query language")
+def search(
+    ctx: Ctx,
+    q: Annotated[str, Query(min_length=1, max_length=MAX_LENGTH,
+                            description='Query, e.g. `type:search place:Bakhchysarai date:2024-01..`')],
+    limit: Annotated[int, Query(ge=1, le=100, description="Hits per page (1-100).")] = 20,
+    offset: Annotated[int, Query(ge=0, le=10_000, description="Hits to skip (0-10000).")] = 0,
+    sort: Annotated[Literal["relevance", "date"], Query(description="relevance or date (newest first).")] = "relevance",
+    facets: Annotated[bool, Query(description="Count sources, types, persons, places, orgs, months.")] = False,
+) -> Any:
+    try:
+        return data.search(ctx, q, limit=limit, offset=offset, sort=sort, facets=facets)
+    except QuerySyntaxError as exc:
+        return syntax_error(exc)
+
+
+# ------------------------------------------------------------------------------------------------ articles
+@router.get("/articles/{article_id}", summary="One article: text, entities, events, quotes, claims, snapshots")
+def article(ctx: Ctx, article_id: Annotated[str, PathParam(pattern=ARTICLE_ID,
+                                                            description="16 hex digits")]) -> Any:
+    found = data.article(ctx, article_id)
+    if found is None:
+        raise HTTPException(404, f"no article with id {article_id}")
+    return found
+
+
+# ------------------------------------------------------------------------------------------------ entities
+@router.get("/entities/{entity_id}", summary="A person, place or organisation: aliases, mentions, quotes, cases")
+def entity(ctx: Ctx, entity_id: Annotated[str, PathParam(pattern=ENTITY_ID, max_length=200,
+                                                          description="e.g. person:mustafa-dzhemilev")]) -> Any:
+    found = data.entity(ctx, entity_id)
+    if found is None:
+        raise HTTPException(404, f"no entity with id {entity_id}; search for the name with person:/place:/org:")
+    return found
+
+
+# --------------------------------------------------------------------------------------------------- stats
+@router.get("/stats/timeline", summary="Actual events per type per month or week")
+def stats_timeline(
+    ctx: Ctx,
+    interval: Annotated[Literal["month", "week"], Query(description="month or week")] = "month",
+    type: Annotated[list[str] | None, Query(description="Event type(s) to count; repeat for several.")] = None,
+    source: Annotated[list[str] | None, Query(description="Source id(s); repeat for several.")] = None,
+    start: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD.")] = None,
+) -> Any:
+    unknown = [t for t in type or [] if t not in data.TYPES]
+    if unknown:
+        raise HTTPException(422, f"type: unknown event type {unknown[0]!r}; use one of {', '.join(data.TYPES)}")
+    if start and end and start > end:
+        raise HTTPException(422, f"from ({start}) is after to ({end}); swap them")
+    return data.timeline(ctx, interval, type, source, start.isoformat() if start else None,
+                         end.isoformat() if end else None)
+
+
+@router.get("/places", summary="Places with coordinates that relevant articles mention, for the map")
+def places(ctx: Ctx) -> Any:
+    return data.places(ctx)
+
+
+@router.get("/sources", summary="Health of every source: articles, polled URLs, errors, frontier")
+def sources(ctx: Ctx) -> Any:
+    return data.sources(ctx)
+
+
+# --------------------------------------------------------------------------------------------------- crawl
+@dataclass
+class CrawlJob:
+    """A crawl started by POST /api/crawl: a ``crimea-monitor crawl --json`` subprocess (Scrapy's reactor runs
+    once per process, and a crash of the crawl must not take the web server down)."""
+
+    sources: list[str]
+    started_at: str
+    process: subprocess.Popen
+    output: Path
+    errors: Path
+    finished_at: str | None = None
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def running(self) -> bool:
+        return self.process.poll() is None
+
+    def as_json(self) -> dict[str, Any]:
+        code = self.process.poll()
+        if code is not None and self.finished_at is None:
+            self.finished_at = utcnow()
+        out: dict[str, Any] = {"sources": self.sources or "all enabled", "started_at": self.started_at,
+                               "running": code is None, "exit_code": code, "finished_at": self.finished_at}
+        if code is not None:
+            try:
+                out["report"] = json.loads(self.output.read_text(encoding="utf-8") or "null")
+            except (OSError, ValueError):
+                out["report"] = None
+            if code != 0:
+                try:
+                    out["error"] = self.errors.read_text(encoding="utf-8", errors="replace").strip()[-500:]
+                except OSError:
+                    out["error"] = None
+        return out
+
+
+@router.get("/crawl", summary="The crawl started through the API: running or last finished")
+def crawl_status(ctx: Ctx) -> Any:
+    job: CrawlJob | None = ctx.crawl_job
+    return {"job": job.as_json() if job is not None else None}
+
+
+@router.post("/crawl", status_code=202, dependencies=[Depends(require_token)],
+             summary="Start a crawl of all enabled sources or of the given ones (needs the token)")
+def crawl_start(
+    ctx: Ctx,
+    sources: Annotated[list[str] | None, Body(embed=True, description="Source ids; omit for all enabled.")] = None,
+) -> Any:
+    from crawlers.sources import SourcesError, load_sources
+
+    try:
+        known = {s.id for s in load_sources(ctx.sources) if s.enabled}
+    except SourcesError as exc:
+        raise HTTPException(409, f"the sources file cannot be read: {exc}") from None
+    unknown = [s for s in sources or [] if s not in known]
+    if unknown:
+        raise HTTPException(422, f"sources: {unknown[0]!r} is not an enabled source; use one of "
+                                 f"{', '.join(sorted(known)) or '(none enabled)'}")
+    with ctx._lock:
+        job: CrawlJob | None = ctx.crawl_job
+        if job is not None and job.running():
+            raise HTTPException(409, f"a crawl started at {job.started_at} is still running; see GET /api/crawl")
+        work = Path(tempfile.mkdtemp(prefix="crimea-monitor-crawl-"))
+        env = {**os.environ, "CRIMEA_MONITOR_DB": str(ctx.db), "CRIMEA_MONITOR_SOURCES": str(ctx.sources)}
+        args = [sys.executable, "-m", "monitor", "crawl", "--json"]
+        for s in sources or []:
+            args += ["--source", s]
+        with (work / "out.json").open("wb") as out, (work / "err.txt").open("wb") as err:
+            process = subprocess.Popen(args, stdout=out, stderr=err, stdin=subprocess.DEVNULL, env=env)
+        ctx.crawl_job = job = CrawlJob(list(sources or []), utcnow(), process, work / "out.json", work / "err.txt")
+    return {"job": job.as_json()}
+
+
+# --------------------------------------------------------------------------------------------------- alerts
+class RuleBody(BaseModel):
+    """An alert rule as alerts.toml holds it (the name is in the path)."""
+
+    query: str = Field(min_length=1, max_length=MAX_LENGTH, description="A query in the search language.")
+    channels: list[str] = Field(min_length=1, description="Names of channels defined in alerts.toml.")
+    min_sources: int = Field(1, ge=1, le=100, description="Independent sources reporting the incident.")
+    digest: str = Field("immediate", description='"immediate" or "every N hours".')
+    description: str = Field("", max_length=500)
+
+
+RULE_NAME = r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$"
+
+
+@router.get("/alerts/rules", summary="The alert rules of alerts.toml and the names of its channels")
+def alert_rules(ctx: Ctx) -> Any:
+    from alerts.rules import AlertConfigError, load_alerts
+    from monitor.web.alert_rules import rules_json
+
+    if not ctx.alerts.exists():
+        return {"path": str(ctx.alerts), "channels": [], "rules": [],
+                "note": f"{ctx.alerts} does not exist yet; set CRIMEA_MONITOR_ALERTS or add a rule"}
+    try:
+        return rules_json(load_alerts(ctx.alerts))
+    except AlertConfigError as exc:
+        raise HTTPException(409, str(exc)) from None
+
+
+@router.put("/alerts/rules/{name}", dependencies=[Depends(require_token)],
+            summary="Create or replace one alert rule in alerts.toml (needs the token)")
+def alert_rule_put(ctx: Ctx, name: Annotated[str, PathParam(pattern=RULE_NAME)], rule: RuleBody) -> Any:
+    from alerts.rules import AlertConfigError
+    from monitor.web.alert_rules import rule_json, write_rule
+
+    try:
+        config = write_rule(ctx.alerts, name, {"name": name, **rule.model_dump()})
+    except AlertConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+    except OSError as exc:
+        raise HTTPException(409, f"cannot write {ctx.alerts}: {exc.strerror}") from None
+    return rule_json(config.rule(name))
+
+
+@router.delete("/alerts/rules/{name}", status_code=204, dependencies=[Depends(require_token)],
+               summary="Delete one alert rule from alerts.toml (needs the token)")
+def alert_rule_delete(ctx: Ctx, name: Annotated[str, PathParam(pattern=RULE_NAME)]) -> Response:
+    from alerts.rules import AlertConfigError
+    from monitor.web.alert_rules import write_rule
+
+    try:
+        write_rule(ctx.alerts, name, None)
+    except KeyError:
+        raise HTTPException(404, f"no rule named {name!r} in {ctx.alerts}") from None
+    except AlertConfigError as exc:
+        raise HTTPException(422, str(exc)) from None
+    return Response(status_code=204)

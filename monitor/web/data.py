@@ -1,0 +1,262 @@
+"""What the API returns and the pages show, gathered from the store and the search backend as plain dicts.
+
+The API serialises these dicts as they are; the pages render the same dicts, so the two never disagree.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from indexer.query import parse
+from indexer.search.document import SearchRequest
+from monitor.web.app import WebContext
+from monitor.web.render import safe_href, snippet_html, snippet_plain
+
+# The map's frame: the peninsula and its isthmus (points outside are listed, not drawn).
+MAP_BOUNDS = {"lat_min": 44.3, "lat_max": 46.3, "lon_min": 32.4, "lon_max": 36.7}
+
+TYPES = ("search", "detention", "custody", "charge", "sentence", "fine", "deportation", "transfer", "disappearance",
+         "torture", "assault", "death", "conscription", "ban", "property_seizure", "displacement")
+
+
+def _gazetteer():  # type: ignore[no-untyped-def]  # load_gazetteer caches
+    from nlp.gazetteer import load_gazetteer
+
+    return load_gazetteer()
+
+
+def entity_labels(ctx: WebContext, ids: list[str]) -> dict[str, str]:
+    """Display names of entity ids: the store's canonical name, else the gazetteer's, else the id."""
+    names = ctx.store().web_entity_names(ids)
+    gazetteer = _gazetteer()
+    out = {}
+    for entity_id in ids:
+        entry = gazetteer.get(entity_id)
+        out[entity_id] = names.get(entity_id) or (entry.name if entry is not None else entity_id)
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- search
+def search(ctx: WebContext, query: str, limit: int = 20, offset: int = 0, sort: str = "relevance",
+           facets: bool = True) -> dict[str, Any]:
+    """Raises QuerySyntaxError for a malformed query (before the backend is touched)."""
+    parse(query)
+    result = ctx.backend().search(SearchRequest(query=query, limit=limit, offset=offset, sort=sort, facets=facets))
+    hits = []
+    for hit in result.hits:
+        hits.append({
+            "id": hit.id,
+            "score": round(hit.score, 4),
+            "title": hit.title,
+            "url": hit.url,
+            "source": hit.source,
+            "lang": hit.lang,
+            "published_at": hit.published_at.isoformat() if hit.published_at else None,
+            "event_types": list(hit.event_types),
+            "snippet_html": str(snippet_html(hit.snippet_html, tag="b")),
+            "snippet": snippet_plain(hit.snippet_html),
+        })
+    facet_out: dict[str, list[dict[str, Any]]] = {}
+    if facets:
+        entity_ids = [v for name in ("person", "place", "org") for v, _ in result.facets.get(name, [])]
+        labels = entity_labels(ctx, entity_ids) if entity_ids else {}
+        for name, pairs in result.facets.items():
+            facet_out[name] = [{"value": v, "count": n, "label": labels.get(v, v)} for v, n in pairs]
+    return {"query": query, "total": result.total, "offset": offset, "limit": limit, "sort": sort, "hits": hits,
+            "facets": facet_out}
+
+
+# ------------------------------------------------------------------------------------------------ article
+def article(ctx: WebContext, article_id: str) -> dict[str, Any] | None:
+    store = ctx.store()
+    a = store.article(article_id)
+    if a is None:
+        return None
+    rows = store.enrichment_rows(article_id)
+    entities = []
+    for r in store.web_article_entities(article_id):
+        entities.append({"id": r["id"], "label": r["label"], "name": r["name"], "lat": r["lat"], "lon": r["lon"],
+                         "mentions": r["mentions"], "spellings": json.loads(r["spellings_json"] or "[]")})
+    events = []
+    for e in rows["events"]:
+        victims = json.loads(e["victims_json"] or "[]")
+        events.append({
+            "id": e["id"], "type": e["type"], "trigger": e["trigger"], "sentence": e["sentence"],
+            "modality": e["modality"], "is_recap": bool(e["is_recap"]), "event_date": e["event_date"],
+            "date_precision": e["date_precision"], "place_text": e["place_text"], "place_id": e["place_id"],
+            "victims": [{"text": v.get("text"), "entity_id": v.get("entity_id")} for v in victims],
+            "count": e["count"], "perpetrator_text": e["perpetrator_text"], "perpetrator_id": e["perpetrator_id"],
+            "legal_article": e["legal_article"],
+        })
+    quotes = [{"id": q["id"], "text": q["text"], "speaker_text": q["speaker_text"], "speaker_id": q["speaker_id"],
+               "cue": q["cue"], "kind": q["kind"]} for q in rows["quotes"]]
+    claims = [{"id": c["id"], "count": c["count"], "what": c["what"], "period": c["period"], "text": c["text"]}
+              for c in rows["claims"]]
+    snapshots = [{**{k: s[k] for k in ("id", "url", "sha256", "first_fetched_at", "last_fetched_at", "http_status",
+                                       "content_type", "size")},
+                  "href": f"/articles/{article_id}/snapshots/{s['id']}"} for s in store.snapshots(article_id)]
+    return {
+        "id": a.id, "url": a.url, "safe_url": safe_href(a.url), "source": a.source_id, "title": a.title,
+        "text": a.text, "author": a.author, "lang": a.lang, "published_at": a.published_at,
+        "first_seen_at": a.first_seen_at, "fetched_at": a.fetched_at, "status": a.status,
+        "near_duplicate_of": a.near_duplicate_of, "near_duplicate_score": a.near_duplicate_score,
+        "other_urls": [dict(u) for u in store.article_urls(article_id)],
+        "entities": entities, "events": events, "quotes": quotes, "claims": claims, "snapshots": snapshots,
+        "mentions": [{"start": m["start"], "end": m["end"], "entity_id": m["entity_id"]} for m in rows["mentions"]],
+    }
+
+
+# ------------------------------------------------------------------------------------------------- entity
+def entity(ctx: WebContext, entity_id: str, limit: int = 50) -> dict[str, Any] | None:
+    from pipelines.resolver import GazetteerResolver, entity_profile
+
+    store = ctx.store()
+    resolver = GazetteerResolver(store, _gazetteer())
+    profile = next((p for p in entity_profile(store, resolver, entity_id, limit=limit) if p.id == entity_id), None)
+    if profile is None:
+        return None
+    row = store.web_entity(entity_id)
+    entry = _gazetteer().get(entity_id)
+    lat = row["lat"] if row is not None and row["lat"] is not None else (entry.lat if entry is not None else None)
+    lon = row["lon"] if row is not None and row["lon"] is not None else (entry.lon if entry is not None else None)
+    gazetteer_aliases = list(entry.all_names) if entry is not None else []
+    timeline = [{"month": m, "articles": a, "mentions": n} for m, a, n in store.web_entity_mentions_by_month(entity_id)]
+    case_timeline = sorted(
+        ({"date": e["event_date"], "type": e["type"], "modality": e["modality"], "place_text": e["place_text"],
+          "sentence": e["sentence"], "article_id": e["article_id"], "title": e["title"], "victims": e["victims"]}
+         for e in profile.victim_of),
+        key=lambda e: (e["date"] or "", e["article_id"]),
+    )
+    return {
+        "id": profile.id, "name": profile.name, "label": profile.label, "in_gazetteer": profile.in_gazetteer,
+        "lat": lat, "lon": lon, "aliases": profile.aliases, "gazetteer_aliases": gazetteer_aliases,
+        "mention_count": profile.mention_count, "mentions_by_month": timeline, "articles": profile.articles,
+        "quotes": profile.quotes, "case_timeline": case_timeline,
+        "search": f'{profile.id.split(":", 1)[0]}:"{profile.id}"',
+    }
+
+
+# ---------------------------------------------------------------------------------------------- timeline
+def timeline(ctx: WebContext, interval: str = "month", types: list[str] | None = None,
+             sources: list[str] | None = None, start: str | None = None, end: str | None = None) -> dict[str, Any]:
+    """Counts per type per period, with every period between the first and the last present (gaps are zeros)."""
+    rows = ctx.store().web_events_timeline(interval, types or (), sources or (), start, end)
+    counts: dict[str, dict[str, int]] = defaultdict(dict)
+    for period, kind, n in rows:
+        counts[kind][period] = n
+    periods = _fill_periods(sorted({p for p, _, _ in rows}), interval)
+    present = [t for t in TYPES if t in counts] + sorted(t for t in counts if t not in TYPES)
+    series = [{"type": t, "counts": [counts[t].get(p, 0) for p in periods], "total": sum(counts[t].values())}
+              for t in present]
+    return {"interval": interval, "unit": "event mentions", "periods": periods, "series": series,
+            "total": sum(s["total"] for s in series)}
+
+
+def _fill_periods(periods: list[str], interval: str) -> list[str]:
+    if len(periods) < 2:
+        return periods
+    out = []
+    try:
+        if interval == "month":
+            year, month = map(int, periods[0].split("-"))
+            last = periods[-1]
+            while True:
+                label = f"{year:04d}-{month:02d}"
+                out.append(label)
+                if label >= last or len(out) > 2400:
+                    break
+                year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+        else:
+            day = datetime.fromisoformat(periods[0]).date()
+            last_day = datetime.fromisoformat(periods[-1]).date()
+            while day <= last_day and len(out) <= 5300:
+                out.append(day.isoformat())
+                day += timedelta(days=7)
+    except ValueError:  # a malformed date in the store: show what is there rather than fail
+        return periods
+    return out
+
+
+# ------------------------------------------------------------------------------------------------- places
+AREA_KINDS = ("region", "raion", "country")  # a dot at an area's centroid would mislead: listed, not drawn
+
+
+def places(ctx: WebContext) -> dict[str, Any]:
+    points, elsewhere, areas = [], [], []
+    b = MAP_BOUNDS
+    gazetteer = _gazetteer()
+    for r in ctx.store().web_place_points():
+        entry = gazetteer.get(r["id"])
+        if entry is not None and entry.kind in AREA_KINDS:
+            areas.append({"id": r["id"], "name": r["name"], "articles": r["articles"], "events": r["events"]})
+            continue
+        point = {"id": r["id"], "name": r["name"], "lat": r["lat"], "lon": r["lon"], "articles": r["articles"],
+                 "events": r["events"]}
+        inside = b["lat_min"] <= r["lat"] <= b["lat_max"] and b["lon_min"] <= r["lon"] <= b["lon_max"]
+        (points if inside else elsewhere).append(point)
+    return {"bounds": MAP_BOUNDS, "points": points, "elsewhere": elsewhere, "areas": areas}
+
+
+# ------------------------------------------------------------------------------------------------ sources
+def sources(ctx: WebContext) -> dict[str, Any]:
+    """Every source of the registry and every source the store has seen, with a one-word health verdict."""
+    from crawlers.sources import SourcesError, load_sources
+
+    health = ctx.store().web_source_health()
+    registry_error = None
+    try:
+        registry = {s.id: s for s in load_sources(ctx.sources)}
+    except (SourcesError, OSError) as exc:
+        registry, registry_error = {}, str(exc)
+    now = datetime.now(UTC)
+    out = []
+    for source_id in sorted(set(registry) | set(health)):
+        s = registry.get(source_id)
+        h = health.get(source_id) or {}
+        last = _latest(h.get("last_polled_at"), h.get("last_article_fetched_at"))
+        interval = s.interval_seconds if s is not None else None
+        failed = (h.get("frontier") or {}).get("failed", 0)
+        if s is not None and not s.enabled:
+            verdict = "disabled"
+        elif last is None:
+            verdict = "never crawled"
+        elif h.get("polled_urls_failing"):
+            verdict = "failing"
+        elif interval and now - last > timedelta(seconds=3 * interval + 3600):
+            verdict = "stale"
+        elif failed:
+            verdict = "some failures"
+        else:
+            verdict = "ok"
+        out.append({
+            "id": source_id, "name": s.name if s is not None else source_id, "kind": s.kind if s else None,
+            "in_registry": s is not None, "enabled": s.enabled if s is not None else None,
+            "interval_seconds": interval, "start_urls": list(s.start_urls) if s is not None else [],
+            "health": verdict, "last_activity": last.isoformat() if last else None,
+            "articles": h.get("articles", 0), "articles_by_status": h.get("articles_by_status", {}),
+            "last_published_at": h.get("last_published_at"), "polled_urls": h.get("polled_urls", 0),
+            "polled_urls_failing": h.get("polled_urls_failing", 0), "last_poll_status": h.get("last_poll_status"),
+            "last_error": h.get("last_error"), "frontier": h.get("frontier", {}),
+        })
+    runs = []
+    for r in ctx.store().last_runs(5):
+        stats = json.loads(r["stats_json"] or "{}")
+        runs.append({"id": r["id"], "started_at": r["started_at"], "finished_at": r["finished_at"],
+                     "sources": r["sources"], "stats": stats})
+    return {"sources": out, "registry": str(ctx.sources), "registry_error": registry_error, "last_runs": runs}
+
+
+def _latest(*values: str | None) -> datetime | None:
+    parsed = []
+    for value in values:
+        if not value:
+            continue
+        try:
+            d = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        parsed.append(d if d.tzinfo else d.replace(tzinfo=UTC))
+    return max(parsed, default=None)
