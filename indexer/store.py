@@ -844,6 +844,11 @@ class Store:
         with self.transaction() as tx:
             tx.execute(f"UPDATE health_problems SET {column} = ? WHERE id = ?", (utcnow(), problem_id))
 
+    def sources_with_pending_urls(self) -> list[str]:
+        """Sources with discovered URLs not fetched yet (a crawl killed midway, or retries due)."""
+        rows = self.conn.execute("SELECT DISTINCT source_id FROM frontier WHERE state = 'pending' ORDER BY 1")
+        return [row[0] for row in rows]
+
     # === incidents (issue 5) =========================================================================================
     def articles_to_cluster(self) -> list[str]:
         """Enriched articles whose events are not clustered yet (or changed since), in reporting order."""

@@ -28,7 +28,11 @@ def add_article(store: Store, slug: str, published: str, events: list[Event], *,
             names[event.place_id] = ("GPE", event.place_text or event.place_id)
     for mention in mentions or []:
         names[mention.entity_id] = (mention.label, mention.name)
-    store.save_enrichment(article_id, result, names)
+    from nlp.gazetteer import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    coordinates = {i: (e.lat, e.lon) for i in names if (e := gazetteer.get(i)) is not None and e.lat is not None}
+    store.save_enrichment(article_id, result, names, {i for i in names if gazetteer.get(i)}, coordinates)
     return article_id
 
 

@@ -68,7 +68,7 @@ def page(browser, server):
     p.dialogs = []  # type: ignore[attr-defined]
     p.errors = []  # type: ignore[attr-defined]
 
-    def on_dialog(dialog) -> None:  # noqa: ANN001 - playwright's Dialog
+    def on_dialog(dialog) -> None:
         p.dialogs.append(dialog.message)  # type: ignore[attr-defined]
         dialog.dismiss()
 

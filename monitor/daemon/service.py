@@ -152,6 +152,7 @@ class Daemon:
             self.dispatcher.start()
             self.scheduler.start(paused=True)
             self._sync_jobs()
+            self._resume_unfinished()
             self.scheduler.resume()
             logger.info("daemon started", extra={"sources": len(self.sources), "db": self.cfg.db,
                                                  "pid": os.getpid()})
@@ -243,6 +244,16 @@ class Daemon:
         for job_id in existing:
             logger.info("source %s is no longer in the sources file: its job is removed", job_id[5:])
             self.scheduler.remove_job(job_id)
+
+    def _resume_unfinished(self) -> None:
+        """Sources whose last crawl left URLs pending (a killed daemon or crawl) are polled now, not at their next
+        due time: the crawl takes up the pending URLs first, and skips everything already stored."""
+        now = datetime.now(UTC)
+        for source_id in self._with_store(lambda s: s.sources_with_pending_urls()) or []:
+            if source_id in self.sources:
+                logger.info("source %s has unfinished work: polled now", source_id)
+                with contextlib.suppress(JobLookupError):
+                    self.scheduler.modify_job(f"poll:{source_id}", next_run_time=now)
 
     def _ensure_job(self, job_id: str, func: str, args: list[str], interval: int, executor: str,
                     existing: dict[str, Any], now: datetime) -> None:

@@ -1,0 +1,398 @@
+"""The scheduler daemon (`run`): real daemons in subprocesses against local sites on 127.0.0.1, intervals in seconds.
+
+Covered: the demo run crawls, enriches and indexes (and reports through status and /metrics); SIGTERM stops it and a
+restart keeps the schedule without refetching anything; SIGKILL mid-crawl and a restart finish the batch exactly
+once; a hanging or refusing source does not hold up the others and backs off; a stale source gives one health
+notice and one recovery notice.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+
+from monitor.demo.site import DemoSite
+from pipelines.health import PollingPolicy, next_interval, poll_outcome
+from tests.conftest import cli_env, run_cli
+
+pytestmark = pytest.mark.timeout(180)
+
+# Fast, deterministic scheduling for tests: no jitter, a short batch window, health checked every second.
+DAEMON_ENV = {
+    "CRIMEA_MONITOR_POLL_MIN_SECONDS": "1",
+    "CRIMEA_MONITOR_POLL_JITTER_FRACTION": "0",
+    "CRIMEA_MONITOR_CRAWL_BATCH_WINDOW": "0.3",
+    "CRIMEA_MONITOR_CRAWL_MAX_PROCESSES": "3",
+    "CRIMEA_MONITOR_HEALTH_INTERVAL_SECONDS": "1",
+    "CRIMEA_MONITOR_SHUTDOWN_TIMEOUT_SECONDS": "15",
+    "CRIMEA_MONITOR_METRICS_PORT": "0",
+    "CRIMEA_MONITOR_DAEMON_LOG_FORMAT": "json",
+}
+
+
+def wait_for(what: str, predicate: Callable[[], object], timeout: float, proc: subprocess.Popen | None = None,
+             log: Path | None = None) -> object:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        if proc is not None and proc.poll() is not None:
+            break
+        time.sleep(0.2)
+    tail = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
+    raise AssertionError(f"timed out waiting for {what}\n{tail}")
+
+
+def query(db: Path, sql: str, params: tuple = ()) -> list[tuple]:
+    try:
+        with contextlib.closing(sqlite3.connect(db, timeout=5)) as conn:
+            return conn.execute(sql, params).fetchall()
+    except sqlite3.OperationalError:  # not created yet
+        return []
+
+
+def scalar(db: Path, sql: str, params: tuple = ()) -> int:
+    rows = query(db, sql, params)
+    return rows[0][0] if rows else 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_daemon(tmp: Path, db: Path, sources: Path | None, *args: str, **extra: str) -> tuple[subprocess.Popen, Path]:
+    log = tmp / f"daemon-{time.monotonic_ns()}.out"
+    env = cli_env(db, sources, **{**DAEMON_ENV, **extra})
+    with log.open("w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", *args], env=env, stdout=out,
+                                stderr=subprocess.STDOUT)
+    return proc, log
+
+
+def stop_daemon(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: float = 30) -> int:
+    proc.send_signal(sig)
+    return proc.wait(timeout=timeout)
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with contextlib.suppress(OSError):  # a zombie is dead for our purposes
+        if Path(f"/proc/{pid}/stat").read_text().split(")")[-1].split()[0] == "Z":
+            return False
+    return True
+
+
+# --- a small feed site whose items the test controls -----------------------------------------------------------
+class FeedSite:
+    """RSS feeds on 127.0.0.1 with ETag/304, article pages, a feed that hangs and nothing else."""
+
+    def __init__(self, hang_seconds: float = 30.0) -> None:
+        self.items: dict[str, list[str]] = {}
+        self.hits: dict[str, int] = {}
+        self.hang_seconds = hang_seconds
+        self._lock = threading.Lock()
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self._server.daemon_threads = True
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def __enter__(self) -> FeedSite:
+        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def add(self, feed: str, slug: str) -> None:
+        with self._lock:
+            self.items.setdefault(feed, []).append(slug)
+
+    def hit_count(self, path: str) -> int:
+        with self._lock:
+            return self.hits.get(path, 0)
+
+    def rss(self, feed: str) -> bytes:
+        items = "".join(
+            f"<item><title>Report {slug}</title><link>{self.base_url}/{feed}/{slug}.html</link></item>"
+            for slug in self.items.get(feed, [])
+        )
+        return f'<?xml version="1.0"?><rss version="2.0"><channel><title>{feed}</title>{items}</channel></rss>'.encode()
+
+    def page(self, slug: str) -> bytes:
+        text = " ".join(
+            f"Officers searched the home of activist number {slug} in Simferopol on the morning of the report, "
+            f"paragraph {n}, and relatives said the search lasted several hours." for n in range(4)
+        )
+        return (f"<html><head><title>Report {slug}</title></head><body><article><h1>Report {slug}</h1>"
+                f"<p>{text}</p><p>{text}</p></article></body></html>").encode()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        site = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                path = self.path.split("?")[0]
+                with site._lock:
+                    site.hits[path] = site.hits.get(path, 0) + 1
+                if path.endswith("/hang.xml"):
+                    time.sleep(site.hang_seconds)
+                    return self._send(200, site.rss("hang"), "application/rss+xml")
+                if path.endswith("/feed.xml"):
+                    return self._send(200, site.rss(path.strip("/").split("/")[0]), "application/rss+xml")
+                if path.endswith(".html"):
+                    return self._send(200, site.page(path.rsplit("/", 1)[1][:-5]), "text/html; charset=utf-8")
+                return self._send(404, b"not found", "text/plain")
+
+            def _send(self, status: int, body: bytes, content_type: str) -> None:
+                etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    if status == 200 and self.headers.get("If-None-Match") == etag:
+                        self.send_response(304)
+                        self.send_header("ETag", etag)
+                        self.end_headers()
+                        return
+                    self.send_response(status)
+                    self.send_header("Content-Type", content_type)
+                    self.send_header("Content-Length", str(len(body)))
+                    self.send_header("ETag", etag)
+                    self.end_headers()
+                    self.wfile.write(body)
+
+        return Handler
+
+
+def feed_sources(path: Path, entries: list[tuple[str, str, str]]) -> Path:
+    """A sources file of feed sources: (id, start URL, interval)."""
+    text = "".join(
+        f'[[source]]\nid = "{sid}"\nname = "{sid}"\nkind = "feed"\nstart_urls = ["{url}"]\n'
+        f'interval = "{interval}"\nallowed_domains = ["127.0.0.1"]\n\n'
+        for sid, url, interval in entries
+    )
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def demo_sources(site: DemoSite, path: Path, interval: str) -> Path:
+    from crawlers.sources import parse_duration
+    from monitor.commands_daemon import demo_sources as with_interval
+
+    path.write_text(with_interval(site.sources_toml(), parse_duration(interval)), encoding="utf-8")
+    return path
+
+
+# --- pure functions -------------------------------------------------------------------------------------------
+def test_adaptive_interval_backs_off_when_nothing_changes_and_stays_in_bounds():
+    policy = PollingPolicy(min_seconds=60, max_seconds=3600, backoff_after=3, backoff_factor=2.0)
+    assert next_interval(300, 0, 0, policy) == 300
+    assert next_interval(300, 3, 0, policy) == 300  # a few quiet polls are normal
+    assert next_interval(300, 4, 0, policy) == 600
+    assert next_interval(300, 5, 0, policy) == 1200
+    assert next_interval(300, 50, 0, policy) == 3600  # never past the maximum
+    assert next_interval(10, 0, 0, policy) == 60  # never more often than the minimum
+    assert next_interval(300, 0, 1, policy) == 600  # failures back off too
+    assert next_interval(300, 0, 40, policy) == 3600
+
+
+def test_poll_outcome_tells_failure_from_partial_trouble():
+    ok = {"fetched": 0, "feeds_unchanged": 1, "errors": {}}
+    assert poll_outcome(ok) == (True, False, None)
+    partial = {"fetched": 3, "new": 2, "errors": {"broken feed": 1}}
+    assert poll_outcome(partial) == (True, True, "broken feed x1")
+    refused = {"fetched": 0, "errors": {"connection refused": 1}}
+    assert poll_outcome(refused) == (False, False, "connection refused x1")
+
+
+# --- the daemon ---------------------------------------------------------------------------------------------
+def test_demo_run_crawls_enriches_indexes_and_reports(tmp_path: Path):
+    db = tmp_path / "m.db"
+    port = free_port()
+    proc, log = start_daemon(tmp_path, db, None, "--demo", CRIMEA_MONITOR_DEMO_INTERVAL="3s",
+                             CRIMEA_MONITOR_METRICS_PORT=str(port))
+    try:
+        wait_for("articles crawled", lambda: scalar(db, "SELECT COUNT(*) FROM articles") >= 60, 60, proc, log)
+        wait_for("everything enriched and indexed",
+                 lambda: scalar(db, "SELECT COUNT(*) FROM articles WHERE status != 'indexed'") == 0
+                 and scalar(db, "SELECT COUNT(*) FROM job_runs WHERE kind = 'enrich' AND status = 'ok'") >= 1,
+                 60, proc, log)
+        wait_for("polled again", lambda: scalar(db, "SELECT MIN(polls) FROM source_health") >= 2, 30, proc, log)
+        metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
+        status = run_cli(["status", "--json"], db, tmp_path / "demo-sources.toml")
+    finally:
+        code = stop_daemon(proc)
+    assert code == 0, log.read_text()[-3000:]
+    assert status.returncode == 0, status.stderr
+    data = json.loads(status.stdout)
+    for key in ("db", "articles_by_status", "articles_by_source", "frontier", "problems", "last_runs"):
+        assert key in data  # the keys `status --json` always had
+    assert data["queue"]["fetched"] == 0 and data["queue"]["indexed"] == sum(data["articles_by_status"].values())
+    assert data["daemon"]["running"] is True
+    assert {s["id"] for s in data["sources"]} == {"demo-crimea-herald", "demo-peninsula-watch",
+                                                  "demo-black-sea-daily", "demo-steppe-courier"}
+    assert all(s["next_run_at"] and s["last_success_at"] for s in data["sources"])
+    assert {"enrich", "health"} <= set(data["jobs"])
+    assert 'crimea_monitor_polls_total{outcome="new",source="demo-crimea-herald"}' in metrics
+    assert "crimea_monitor_queue_depth" in metrics and "crimea_monitor_articles_enriched_total" in metrics
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert any(line["message"] == "daemon started" for line in lines)  # --log-format json: one object a line
+    assert (tmp_path / "m.log").exists()  # and the rotating log file beside the store
+    after = json.loads(run_cli(["status", "--json"], db, tmp_path / "demo-sources.toml").stdout)
+    assert after["daemon"]["running"] is False
+
+
+def test_sigterm_then_restart_keeps_the_schedule_and_refetches_nothing(tmp_path: Path):
+    db = tmp_path / "m.db"
+    with DemoSite(slow_seconds=1.0) as site:
+        sources = demo_sources(site, tmp_path / "sources.toml", "25s")
+        proc, log = start_daemon(tmp_path, db, sources)
+        wait_for("first polls", lambda: scalar(db, "SELECT COUNT(*) FROM source_health WHERE polls >= 1") == 4,
+                 60, proc, log)
+        assert stop_daemon(proc) == 0, log.read_text()[-3000:]
+        before = dict(query(db.with_name("m.scheduler.db"), "SELECT id, next_run_time FROM apscheduler_jobs"))
+        hits = dict(site.hits)
+        polls = scalar(db, "SELECT SUM(polls) FROM source_health")
+        crawls = scalar(db, "SELECT COUNT(*) FROM job_runs WHERE kind = 'crawl'")
+
+        proc, log = start_daemon(tmp_path, db, sources)
+        try:
+            wait_for("the restarted daemon", lambda: "daemon started" in log.read_text(), 30, proc, log)
+            time.sleep(4)  # well before the sources are due again (25 s after their first poll)
+            after = dict(query(db.with_name("m.scheduler.db"), "SELECT id, next_run_time FROM apscheduler_jobs"))
+            assert site.hits == hits, "nothing fetched again after the restart before the sources were due"
+            assert scalar(db, "SELECT SUM(polls) FROM source_health") == polls
+            assert scalar(db, "SELECT COUNT(*) FROM job_runs WHERE kind = 'crawl'") == crawls
+        finally:
+            assert stop_daemon(proc) == 0
+    polls_jobs = {k: v for k, v in before.items() if k.startswith("poll:")}
+    assert len(polls_jobs) == 4
+    for job_id, due in polls_jobs.items():
+        assert after[job_id] == pytest.approx(due), f"{job_id} kept its next run time across the restart"
+
+
+def test_sigkill_mid_crawl_then_restart_completes_the_batch_exactly_once(tmp_path: Path):
+    db = tmp_path / "m.db"
+    with DemoSite(slow_seconds=1.0, article_delay=0.4) as site:
+        sources = demo_sources(site, tmp_path / "sources.toml", "1h")
+        proc, log = start_daemon(tmp_path, db, sources, CRIMEA_MONITOR_CONCURRENT_REQUESTS="2")
+        wait_for("some articles", lambda: scalar(db, "SELECT COUNT(*) FROM articles") >= 8, 60, proc, log)
+        crawl_pids = [pid for (pid,) in query(db, "SELECT pid FROM job_runs WHERE kind = 'crawl' AND status = "
+                                                  "'running'")]
+        proc.kill()  # SIGKILL: no cleanup at all
+        proc.wait(timeout=10)
+        stored = {url for (url,) in query(db, "SELECT url FROM articles")}
+        assert 8 <= len(stored) < 60, "the kill must land in the middle of the crawl"
+        assert crawl_pids, "a crawl child was running"
+        wait_for("the crawl child to die with the daemon", lambda: not any(alive(p) for p in crawl_pids), 10)
+        hits_at_kill = {path: site.hits.get(path, 0) for path in (site.url_for(a) for a in site.articles)}
+
+        site.article_delay = 0
+        proc, log = start_daemon(tmp_path, db, sources)
+        try:
+            wait_for("the batch completed and indexed",
+                     lambda: scalar(db, "SELECT COUNT(*) FROM frontier WHERE state = 'pending'") == 0
+                     and scalar(db, "SELECT COUNT(*) FROM articles") >= 60
+                     and scalar(db, "SELECT COUNT(*) FROM articles WHERE status != 'indexed'") == 0, 90, proc, log)
+        finally:
+            assert stop_daemon(proc) == 0
+    assert scalar(db, "SELECT COUNT(*) FROM job_runs WHERE status = 'interrupted'") >= 1
+    # nothing stored before the kill was downloaded again; every article exists once, with one snapshot
+    for (url,) in query(db, "SELECT url FROM articles"):
+        path = "/" + url.split("/", 3)[3]
+        if url in stored and path in hits_at_kill:
+            assert site.hits.get(path, 0) == hits_at_kill[path], f"{path} fetched again"
+    assert scalar(db, "SELECT COUNT(*) FROM (SELECT article_id FROM snapshots GROUP BY article_id "
+                      "HAVING COUNT(*) > 1)") == 0
+    # and enriched exactly once: the enrichment runs together enriched each article one time
+    enriched = [json.loads(d or "{}").get("enriched", 0)
+                for (d,) in query(db, "SELECT detail_json FROM job_runs WHERE kind = 'enrich' AND status = 'ok'")]
+    assert sum(enriched) == scalar(db, "SELECT COUNT(*) FROM articles")
+
+
+def test_failing_sources_do_not_delay_the_others_and_back_off(tmp_path: Path):
+    db = tmp_path / "m.db"
+    closed = free_port()  # nothing listens there: connection refused
+    with FeedSite(hang_seconds=25) as site:
+        site.add("good", "a1")
+        sources = feed_sources(tmp_path / "sources.toml", [
+            ("good", f"{site.base_url}/good/feed.xml", "2s"),
+            ("hanging", f"{site.base_url}/hang/hang.xml", "2s"),
+            ("refused", f"http://127.0.0.1:{closed}/feed.xml", "2s"),
+        ])
+        proc, log = start_daemon(tmp_path, db, sources, CRIMEA_MONITOR_DOWNLOAD_TIMEOUT="20",
+                                 CRIMEA_MONITOR_POLL_MAX_SECONDS="2",
+                                 CRIMEA_MONITOR_RETRY_TIMES="0", CRIMEA_MONITOR_MIN_TEXT_CHARS="50")
+        try:
+            wait_for("the first polls", lambda: site.hit_count("/good/feed.xml") >= 1, 30, proc, log)
+            started = time.monotonic()
+            first = site.hit_count("/good/feed.xml")
+            time.sleep(12)
+            polls_of_good = site.hit_count("/good/feed.xml") - first
+            hanging_requests = site.hit_count("/hang/hang.xml")
+            refused = query(db, "SELECT consecutive_failures, interval_seconds FROM source_health "
+                                "WHERE source_id = 'refused'")
+            elapsed = time.monotonic() - started
+        finally:
+            assert stop_daemon(proc) == 0
+    # every 2 s (plus a crawl's ~1 s) while the hanging feed has not answered once in all that time
+    assert polls_of_good >= elapsed / 4, (polls_of_good, log.read_text()[-3000:])
+    assert hanging_requests == 1
+    failures, interval = refused[0]
+    assert failures >= 2 and interval >= 2 * 2 ** 2, "a refusing source is retried with back-off"
+
+
+def test_stale_source_gives_one_health_alert_and_one_recovery_notice(tmp_path: Path):
+    db = tmp_path / "m.db"
+    alerts = tmp_path / "health.jsonl"
+    with FeedSite() as site:
+        site.add("quiet", "q1")
+        sources = feed_sources(tmp_path / "sources.toml", [("quiet", f"{site.base_url}/quiet/feed.xml", "1s")])
+        proc, log = start_daemon(tmp_path, db, sources, CRIMEA_MONITOR_STALE_MIN_SECONDS="4",
+                                 CRIMEA_MONITOR_POLL_MAX_SECONDS="2", CRIMEA_MONITOR_HEALTH_ALERTS_FILE=str(alerts),
+                                 CRIMEA_MONITOR_MIN_TEXT_CHARS="50")
+
+        def notices() -> list[dict]:
+            if not alerts.exists():
+                return []
+            return [json.loads(line) for line in alerts.read_text().splitlines() if line.strip()]
+
+        try:
+            wait_for("the first article", lambda: scalar(db, "SELECT COUNT(*) FROM articles") == 1, 30, proc, log)
+            wait_for("a stale notice", lambda: notices(), 30, proc, log)
+            time.sleep(3)  # several more health checks: still one notice
+            assert len(notices()) == 1
+            site.add("quiet", "q2")  # news again
+            wait_for("a recovery notice", lambda: len(notices()) >= 2, 30, proc, log)
+            time.sleep(3)
+        finally:
+            assert stop_daemon(proc) == 0
+    sent = notices()
+    assert [(n["subject"], n["kind"], n["recovery"]) for n in sent] == [("quiet", "stale", False),
+                                                                        ("quiet", "stale", True)]
+    assert sent[0]["problem_id"] == sent[1]["problem_id"]
+    assert scalar(db, "SELECT COUNT(*) FROM health_problems WHERE resolved_at IS NULL") == 0
