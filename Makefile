@@ -15,14 +15,17 @@ $(STAMP): pyproject.toml
 
 DEMO := CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor
 
-# The demo: crawl the bundled local site into a fresh store, enrich, index and search it.
+# The demo: crawl the bundled local site into a fresh store, enrich, index and search it, list the incidents and
+# fire the alerts (--backfill: on a fresh store every incident is new to the demo's rules).
 run: $(STAMP)
-	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm data/demo.index
+	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm data/demo.index data/alerts.jsonl
 	$(DEMO) crawl --demo
 	$(DEMO) enrich
 	$(DEMO) search 'person:Dzhemilev'
 	$(DEMO) search '"Crimean Tatars" type:deportation'
 	$(DEMO) search 'type:search place:Stroganovka' --facets
+	$(DEMO) incidents --limit 20
+	$(DEMO) alerts run --backfill
 	$(DEMO) status
 
 test: $(STAMP)

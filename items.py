@@ -21,7 +21,7 @@ class Evidence:
 
     @classmethod
     def of(cls, raw: bytes) -> Evidence:
-        return cls(hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, 6))
+        return cls(hashlib.sha256(raw).hexdigest(), len(raw), zlib.compress(raw, 1))
 
 
 @dataclass

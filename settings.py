@@ -111,6 +111,8 @@ HEALTH_FAILURES = _env_int("HEALTH_FAILURES", 3)  # consecutive failed polls tha
 STALE_FACTOR = _env_float("STALE_FACTOR", 5.0)
 STALE_MIN_SECONDS = _env_int("STALE_MIN_SECONDS", 2 * 86400)
 DISK_MIN_FREE_MB = _env_int("DISK_MIN_FREE_MB", 200)  # less free space beside the store is a health problem
+# Channels of the alerts file (ALERTS) that get health notices: comma-separated names, "*" for all, "" for none.
+HEALTH_CHANNELS = _env("HEALTH_CHANNELS", "*")
 HEALTH_ALERTS_FILE = _env("HEALTH_ALERTS_FILE", "")  # JSON Lines file every health notice is appended to, if set
 SHUTDOWN_TIMEOUT_SECONDS = _env_int("SHUTDOWN_TIMEOUT_SECONDS", 30)  # SIGTERM: wait this long for running jobs
 DEMO_INTERVAL = _env("DEMO_INTERVAL", "30s")  # `run --demo` polls the demo outlets this often

@@ -92,6 +92,8 @@ def main() -> None:
         "mode": mode, "pages": pages, "stored": stored, "seconds": round(seconds, 3),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "peak_rss_children_mb": round(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024, 1),
+        "cpu_main_s": round(sum(resource.getrusage(resource.RUSAGE_SELF)[:2]), 2),
+        "cpu_workers_s": round(sum(resource.getrusage(resource.RUSAGE_CHILDREN)[:2]), 2),
     }))
     Path(sys.argv[0])  # keep the module importable without side effects
 

@@ -716,6 +716,97 @@ class Store:
             return None
         return row, zlib.decompress(row["html_zlib"])
 
+    def web_incidents(
+        self,
+        types: Iterable[str] = (),
+        place_id: str | None = None,
+        victim_id: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> tuple[list[sqlite3.Row], int]:
+        """A page of active incidents, most recent first (by their date, else first report), and the total.
+
+        ``start``/``end`` are inclusive ISO dates compared with the incident's date (else its first report).
+        """
+        day = "substr(COALESCE(event_date, date_end, first_reported_at), 1, 10)"
+        where, params = ["status = 'active'"], []
+        type_list = list(types)
+        if type_list:
+            where.append(f"type IN ({','.join('?' * len(type_list))})")
+            params += type_list
+        if place_id:
+            where.append("place_id = ?")
+            params.append(place_id)
+        if victim_id:
+            where.append("EXISTS (SELECT 1 FROM json_each(incidents.victims_json) v "
+                         "WHERE json_extract(v.value, '$.entity_id') = ?)")
+            params.append(victim_id)
+        if start:
+            where.append(f"{day} >= ?")
+            params.append(start)
+        if end:
+            where.append(f"{day} <= ?")
+            params.append(end)
+        clause = " AND ".join(where)
+        total = self.conn.execute(f"SELECT COUNT(*) FROM incidents WHERE {clause}", params).fetchone()[0]
+        rows = self.conn.execute(
+            f"SELECT * FROM incidents WHERE {clause} ORDER BY {day} DESC, seq DESC LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        return rows, int(total)
+
+    def web_incident_events(self, incident_id: str) -> list[sqlite3.Row]:
+        """The event mentions clustered into an incident, with the article each comes from, first report first."""
+        return self.conn.execute(
+            "SELECT e.id, e.article_id, e.type, e.trigger, e.sentence, e.event_date, e.place_text, e.place_id, "
+            "e.victims_json, e.count, e.perpetrator_text, e.legal_article, e.is_recap, a.title, a.source_id, "
+            "a.published_at FROM incident_mentions m JOIN events e ON e.id = m.event_id "
+            "JOIN articles a ON a.id = m.article_id WHERE m.incident_id = ? "
+            "ORDER BY COALESCE(a.published_at, a.first_seen_at), e.start",
+            (incident_id,),
+        ).fetchall()
+
+    def web_incident_timeline(
+        self,
+        interval: str = "month",
+        types: Iterable[str] = (),
+        start: str | None = None,
+        end: str | None = None,
+    ) -> list[tuple[str, str, int]]:
+        """(period, incident type, incidents) of active incidents, by their date (else their first report)."""
+        if interval not in ("month", "week"):
+            raise ValueError(f"interval must be 'month' or 'week', not {interval!r}")
+        day = "substr(COALESCE(event_date, date_end, first_reported_at), 1, 10)"
+        month = "substr(COALESCE(event_date, date_end, first_reported_at), 1, 7)"
+        period = month if interval == "month" else f"date({day}, 'weekday 0', '-6 days')"
+        where, params = ["status = 'active'"], []
+        type_list = list(types)
+        if type_list:
+            where.append(f"type IN ({','.join('?' * len(type_list))})")
+            params += type_list
+        if start:
+            where.append(f"{day} >= ?")
+            params.append(start)
+        if end:
+            where.append(f"{day} <= ?")
+            params.append(end)
+        rows = self.conn.execute(
+            f"SELECT {period} AS period, type, COUNT(*) FROM incidents WHERE {' AND '.join(where)} "
+            "GROUP BY period, type HAVING period IS NOT NULL ORDER BY period, type",
+            params,
+        ).fetchall()
+        return [(row[0], row[1], row[2]) for row in rows]
+
+    def web_incident_places(self) -> dict[str, int]:
+        """Active incidents per place id."""
+        rows = self.conn.execute(
+            "SELECT place_id, COUNT(*) FROM incidents WHERE status = 'active' AND place_id IS NOT NULL "
+            "GROUP BY place_id"
+        ).fetchall()
+        return {row[0]: row[1] for row in rows}
+
     # === daemon: source health, job runs, health problems (migration 0004) =======================================
     def record_poll(self, source_id: str, *, ok: bool, changed: bool, error: str | None,
                     report: dict[str, Any]) -> sqlite3.Row:

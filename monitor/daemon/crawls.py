@@ -35,10 +35,21 @@ _PR_SET_PDEATHSIG = 1
 _STORE_TROUBLE = ("is not writable", "could not commit", "database is locked", "disk is full", "cannot open the store")
 
 
-def die_with_parent() -> None:  # pragma: no cover - runs in the child between fork and exec
-    """Ask Linux to SIGKILL this child when the thread that started it (the daemon) dies."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+def child_setup(nice: int = 0) -> Callable[[], None]:
+    """A ``preexec_fn`` that makes the child die with the daemon (and run at a lower priority if ``nice``)."""
+    parent = os.getpid()
+
+    def setup() -> None:  # pragma: no cover - runs in the child between fork and exec
+        # Linux SIGKILLs the child when the thread that started it dies (it waits for the child, so it lives
+        # as long as the daemon does).
+        with contextlib.suppress(OSError, AttributeError):
+            ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL))
+        if os.getppid() != parent:  # the daemon died between fork and prctl: nobody would stop this child
+            os._exit(1)
+        if nice:
+            os.nice(nice)
+
+    return setup
 
 
 @dataclass
@@ -171,7 +182,7 @@ class CrawlDispatcher:
             cmd += ["--source", source_id]
         proc = subprocess.Popen(
             cmd, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
-            preexec_fn=die_with_parent, start_new_session=True,  # Ctrl-C reaches the daemon, which stops children
+            preexec_fn=child_setup(), start_new_session=True,  # Ctrl-C reaches the daemon, which stops children
         )
         batch.proc = proc
         self.processes_started += 1

@@ -1,10 +1,12 @@
-"""Where health notices go: the log always, a JSON Lines file if configured, and the alert channels."""
+"""Where health notices go: the log always, the alert channels of the alerts file, and a JSON Lines file if set."""
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
 from pathlib import Path
+from typing import Any
 
 from pipelines.health import HealthNotice, HealthNotifier
 
@@ -55,3 +57,58 @@ class FanOutNotifier:
             raise RuntimeError(f"no channel took health notice {notice.key}: {failures[0]}")
         if callable(self.on_sent):
             self.on_sent(notice)
+
+
+class AlertChannelsNotifier:
+    """Health notices through the channels of the alerts file (issue 5's ``alerts.channels.send``).
+
+    JSON Lines and webhook channels get the notice as a JSON payload (``"rule": "health"``); the console gets one
+    readable block. E-mail and apprise render incident alerts only (``alerts.channels.render_text``), so they are
+    left out until the alert channels can send a plain notice.
+    """
+
+    PAYLOAD_TYPES = ("jsonl", "webhook")
+
+    def __init__(self, alerts_path: str | Path, names: str, timeout: float = 10.0) -> None:
+        from alerts.rules import load_alerts
+
+        config = load_alerts(alerts_path)
+        wanted = None if names.strip() == "*" else {n.strip() for n in names.split(",") if n.strip()}
+        unknown = (wanted or set()) - set(config.channels)
+        if unknown:
+            logger.error("HEALTH_CHANNELS names unknown channel(s) %s of %s", ", ".join(sorted(unknown)),
+                         alerts_path)
+        self.channels = [c for name, c in config.channels.items() if wanted is None or name in wanted]
+        for channel in self.channels:
+            if channel.type not in (*self.PAYLOAD_TYPES, "console"):
+                logger.warning("health notices are not sent through %s channel %r (incident alerts only)",
+                               channel.type, channel.name)
+        self.timeout = timeout
+
+    def deliver(self, notice: HealthNotice) -> None:
+        from alerts.channels import send
+
+        payload: dict[str, Any] = {"rule": "health", **notice.as_dict()}
+        for channel in self.channels:
+            if channel.type in self.PAYLOAD_TYPES:
+                send(channel, [payload], timeout=self.timeout)
+            elif channel.type == "console":
+                sys.stdout.write(f"HEALTH {notice.title}\n  {notice.detail}\n  ({notice.key})\n")
+                sys.stdout.flush()
+
+
+def alert_channels(alerts_path: str | Path, names: str, timeout: float) -> list[HealthNotifier]:
+    """The alert-channel notifier, or none (logged) when there is no usable alerts file or no channel is wanted."""
+    if not names.strip():
+        return []
+    if not Path(alerts_path).exists():
+        logger.info("no alerts file at %s: health notices go to the log only", alerts_path)
+        return []
+    from alerts.rules import AlertConfigError
+
+    try:
+        notifier = AlertChannelsNotifier(alerts_path, names, timeout)
+    except AlertConfigError as exc:
+        logger.error("health notices go to the log only: %s", exc)
+        return []
+    return [notifier] if notifier.channels else []

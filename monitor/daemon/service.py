@@ -34,9 +34,9 @@ import settings as config
 from crawlers.sources import Source
 from indexer.store import Store, StoreError
 from monitor.daemon import jobs
-from monitor.daemon.crawls import CrawlDispatcher, DispatcherStopped, PollResult, die_with_parent
+from monitor.daemon.crawls import CrawlDispatcher, DispatcherStopped, PollResult, child_setup
 from monitor.daemon.metrics import Metrics
-from monitor.daemon.notify import FanOutNotifier, JsonlNotifier
+from monitor.daemon.notify import FanOutNotifier, JsonlNotifier, alert_channels
 from pipelines.health import (
     HealthLimits,
     HealthNotice,
@@ -107,7 +107,9 @@ class Daemon:
         self.stop_event = threading.Event()
         self._store_lock = threading.Lock()
         self._store: Store | None = None
-        channels: list[HealthNotifier] = list(cfg.extra_channels)
+        channels: list[HealthNotifier] = [*cfg.extra_channels,
+                                          *alert_channels(config.ALERTS, config.HEALTH_CHANNELS,
+                                                          config.ALERT_SEND_TIMEOUT)]
         if cfg.health_alerts_file:
             channels.append(JsonlNotifier(cfg.health_alerts_file))
         self.notifier = FanOutNotifier(channels, on_sent=self._notice_sent)
@@ -153,6 +155,7 @@ class Daemon:
             self.scheduler.start(paused=True)
             self._sync_jobs()
             self._resume_unfinished()
+            self._register_alert_rules()
             self.scheduler.resume()
             logger.info("daemon started", extra={"sources": len(self.sources), "db": self.cfg.db,
                                                  "pid": os.getpid()})
@@ -254,6 +257,22 @@ class Daemon:
                 logger.info("source %s has unfinished work: polled now", source_id)
                 with contextlib.suppress(JobLookupError):
                     self.scheduler.modify_job(f"poll:{source_id}", next_run_time=now)
+
+    def _register_alert_rules(self) -> None:
+        """Rules are "first seen" when the daemon starts, so incidents found from now on are new to them (an
+        incident clustered in the daemon's first enrichment run would otherwise count as old news)."""
+        path = Path(config.ALERTS)
+        if not path.exists():
+            return
+        from alerts.rules import AlertConfigError, load_alerts
+
+        try:
+            rules = load_alerts(path).rules
+        except AlertConfigError as exc:
+            logger.error("alerting is off until the alerts file is fixed: %s", exc)
+            return
+        for rule in rules:
+            self._with_store(lambda s, r=rule: s.register_alert_rule(r.name, r.query_text))
 
     def _ensure_job(self, job_id: str, func: str, args: list[str], interval: int, executor: str,
                     existing: dict[str, Any], now: datetime) -> None:
@@ -362,13 +381,10 @@ class Daemon:
                 self._enrich_running = False
 
     def _run_worker(self) -> None:
-        def child_setup() -> None:  # pragma: no cover - runs in the child
-            die_with_parent()
-            os.nice(10)  # crawls (and the scheduler) come first on a busy machine
-
+        # nice: crawls (and the scheduler) come first on a busy machine
         proc = subprocess.Popen([sys.executable, "-m", "monitor.daemon.worker"], env=self.cfg.child_env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
-                                preexec_fn=child_setup, start_new_session=True)
+                                preexec_fn=child_setup(nice=10), start_new_session=True)
         self._worker = proc
         run_id = self._with_store(lambda s: s.start_job_run("enrich", [], proc.pid))
         try:
@@ -399,7 +415,7 @@ class Daemon:
             self.metrics.enrich_article_seconds.set(report["seconds"] / report["enriched"])
             self.metrics.articles_enriched.inc(report["enriched"])
         self.metrics.articles_indexed.inc(report.get("indexed", 0))
-        self.metrics.alerts_sent.labels("incident").inc(report.get("alerts", 0))
+        self.metrics.alerts_sent.labels("incident").inc(report.get("alerts_sent", 0))
         for problem in ("index_error", "alert_error"):
             if report.get(problem):
                 logger.error("enrichment run: %s: %s", problem.replace("_", " "), report[problem])

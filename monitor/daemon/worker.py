@@ -9,11 +9,13 @@ was not written is still ``fetched`` (or ``enriched``) for the next run.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
 import signal
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import settings as config
@@ -55,24 +57,30 @@ def _incidents_and_alerts(store: Store, report: dict[str, Any]) -> None:
 
 
 def _alerting(store: Store, report: dict[str, Any]) -> int:
-    """The alerting step of issue 5 (rules matched against new/updated incidents, delivered once each)."""
+    """Issue 5's alerting step: rules matched against new/updated incidents, each delivered once; returns how many
+    alerts fired."""
+    from alerts.rules import AlertConfigError, load_alerts
+    from pipelines.alerting import run_alerts
+
+    if not Path(config.ALERTS).exists():
+        return 0
     try:
-        from pipelines import alerting  # type: ignore[attr-defined]
-    except ImportError:
+        alerts = load_alerts(config.ALERTS)
+    except AlertConfigError as exc:
+        report["alert_error"] = str(exc)
         return 0
-    run = getattr(alerting, "run_alerting", None) or getattr(alerting, "alert_pending", None)
-    if not callable(run):
-        return 0
-    result = run(store)
-    sent = getattr(result, "sent", result)
-    return int(sent) if isinstance(sent, int) else len(sent or [])
+    result = run_alerts(store, alerts)
+    if result.delivery.errors:
+        report["alert_error"] = "; ".join(result.delivery.errors[:3])
+    report["alerts_sent"] += result.delivery.sent
+    return len(result.fired)
 
 
 def run(batch_articles: int) -> dict[str, Any]:
     from pipelines.enrich import enrich
 
     report: dict[str, Any] = {"enriched": 0, "batches": 0, "seconds": 0.0, "indexed": 0, "incidents": 0,
-                              "alerts": 0, "index_error": None, "alert_error": None, "stopped": False}
+                              "alerts": 0, "alerts_sent": 0, "index_error": None, "alert_error": None, "stopped": False}
     started = time.perf_counter()
     with Store.open(config.DB) as store:
         while not _stop:
@@ -102,6 +110,15 @@ def main() -> int:
     signal.signal(signal.SIGTERM, _on_term)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     batch = max(1, config.ENRICH_BATCH_SIZE * 4)
+    # One enrichment at a time per store, even if an orphaned worker of a killed daemon were still running.
+    lock_path = Path(config.DB).with_name(f"{Path(config.DB).stem}.enrich.lock")
+    try:
+        lock_path.parent.mkdir(parents=True, exist_ok=True)
+        lock = lock_path.open("a")
+        fcntl.flock(lock, fcntl.LOCK_EX)
+    except OSError as exc:
+        sys.stderr.write(f"error: cannot lock {lock_path}: {exc}\n")
+        return 1
     try:
         report = run(batch)
     except StoreError as exc:

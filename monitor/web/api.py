@@ -33,16 +33,17 @@ ARTICLE_ID = r"^[0-9a-f]{16}$"
 ENTITY_ID = r"^[a-z_]+:~?[\w.\-]+$"
 
 
-def ctx_of(request: Request) -> WebContext:
+async def ctx_of(request: Request) -> WebContext:
+    # async, so FastAPI does not hop to the threadpool to run it (a measurable share of a search request)
     return request.app.state.ctx
 
 
 Ctx = Annotated[WebContext, Depends(ctx_of)]
 
 
-def require_token(request: Request) -> None:
+async def require_token(request: Request) -> None:
     """Write endpoints: 403 when no token is configured, 401 when the bearer token is missing or wrong."""
-    ctx = ctx_of(request)
+    ctx: WebContext = request.app.state.ctx
     if not ctx.api_token:
         raise HTTPException(403, "write endpoints are disabled: set CRIMEA_MONITOR_API_TOKEN on the server")
     if not ctx.token_ok(request.headers.get("authorization")):
@@ -99,7 +100,7 @@ def entity(ctx: Ctx, entity_id: Annotated[str, PathParam(pattern=ENTITY_ID, max_
 
 
 # --------------------------------------------------------------------------------------------------- stats
-@router.get("/stats/timeline", summary="Actual events per type per month or week")
+@router.get("/stats/timeline", summary="Incidents (or actual event mentions) per type per month or week")
 def stats_timeline(
     ctx: Ctx,
     interval: Annotated[Literal["month", "week"], Query(description="month or week")] = "month",
@@ -107,14 +108,20 @@ def stats_timeline(
     source: Annotated[list[str] | None, Query(description="Source id(s); repeat for several.")] = None,
     start: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
     end: Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD.")] = None,
+    unit: Annotated[Literal["incidents", "events"], Query(
+        description="incidents (each real-world incident once) or events (actual event mentions in articles)."
+    )] = "incidents",
 ) -> Any:
+    if unit == "incidents" and source:
+        raise HTTPException(422, "source: incidents are reported by several sources; filter by source with "
+                                 "unit=events")
     unknown = [t for t in type or [] if t not in data.TYPES]
     if unknown:
         raise HTTPException(422, f"type: unknown event type {unknown[0]!r}; use one of {', '.join(data.TYPES)}")
     if start and end and start > end:
         raise HTTPException(422, f"from ({start}) is after to ({end}); swap them")
     return data.timeline(ctx, interval, type, source, start.isoformat() if start else None,
-                         end.isoformat() if end else None)
+                         end.isoformat() if end else None, unit=unit)
 
 
 @router.get("/places", summary="Places with coordinates that relevant articles mention, for the map")
@@ -125,6 +132,43 @@ def places(ctx: Ctx) -> Any:
 @router.get("/sources", summary="Health of every source: articles, polled URLs, errors, frontier")
 def sources(ctx: Ctx) -> Any:
     return data.sources(ctx)
+
+
+# ----------------------------------------------------------------------------------------------- incidents
+INCIDENT_ID = r"^inc-[0-9a-f]{4,64}$"
+
+
+def check_types(types: list[str] | None) -> None:
+    unknown = [t for t in types or [] if t not in data.TYPES]
+    if unknown:
+        raise HTTPException(422, f"type: unknown incident type {unknown[0]!r}; use one of {', '.join(data.TYPES)}")
+
+
+@router.get("/incidents", summary="Incidents, most recent first, filterable by type, place, victim and date")
+def incidents(
+    ctx: Ctx,
+    type: Annotated[list[str] | None, Query(description="Incident type(s); repeat for several.")] = None,
+    place: Annotated[str | None, Query(pattern=ENTITY_ID, description="Place id, e.g. place:bakhchysarai")] = None,
+    victim: Annotated[str | None, Query(pattern=ENTITY_ID, description="Victim entity id")] = None,
+    start: Annotated[date | None, Query(alias="from", description="First day, YYYY-MM-DD.")] = None,
+    end: Annotated[date | None, Query(alias="to", description="Last day, YYYY-MM-DD.")] = None,
+    limit: Annotated[int, Query(ge=1, le=200, description="Incidents per page (1-200).")] = 50,
+    offset: Annotated[int, Query(ge=0, le=100_000)] = 0,
+) -> Any:
+    check_types(type)
+    if start and end and start > end:
+        raise HTTPException(422, f"from ({start}) is after to ({end}); swap them")
+    return data.incidents(ctx, type, place, victim, start.isoformat() if start else None,
+                          end.isoformat() if end else None, limit, offset)
+
+
+@router.get("/incidents/{incident_id}", summary="One incident: reporting articles, mentions, victims, quotes, place")
+def incident(ctx: Ctx, incident_id: Annotated[str, PathParam(pattern=INCIDENT_ID,
+                                                              description="e.g. inc-3f2a...")]) -> Any:
+    found = data.incident(ctx, incident_id)
+    if found is None:
+        raise HTTPException(404, f"no incident with id {incident_id}")
+    return found
 
 
 # --------------------------------------------------------------------------------------------------- crawl

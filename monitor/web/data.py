@@ -9,11 +9,12 @@ import json
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import quote
 
 from indexer.query import parse
 from indexer.search.document import SearchRequest
 from monitor.web.app import WebContext
-from monitor.web.render import safe_href, snippet_html, snippet_plain
+from monitor.web.render import entity_url, safe_href, snippet_html, snippet_plain
 
 # The map's frame: the peninsula and its isthmus (points outside are listed, not drawn).
 MAP_BOUNDS = {"lat_min": 44.3, "lat_max": 46.3, "lon_min": 32.4, "lon_max": 36.7}
@@ -130,8 +131,11 @@ def entity(ctx: WebContext, entity_id: str, limit: int = 50) -> dict[str, Any] |
          for e in profile.victim_of),
         key=lambda e: (e["date"] or "", e["article_id"]),
     )
+    cases, _ = store.web_incidents(victim_id=entity_id, limit=limit)
+    incidents_where_victim = sorted((incident_summary(r) for r in cases), key=lambda i: (i["date"] or "", i["id"]))
     return {
         "id": profile.id, "name": profile.name, "label": profile.label, "in_gazetteer": profile.in_gazetteer,
+        "incidents": incidents_where_victim,
         "lat": lat, "lon": lon, "aliases": profile.aliases, "gazetteer_aliases": gazetteer_aliases,
         "mention_count": profile.mention_count, "mentions_by_month": timeline, "articles": profile.articles,
         "quotes": profile.quotes, "case_timeline": case_timeline,
@@ -141,9 +145,17 @@ def entity(ctx: WebContext, entity_id: str, limit: int = 50) -> dict[str, Any] |
 
 # ---------------------------------------------------------------------------------------------- timeline
 def timeline(ctx: WebContext, interval: str = "month", types: list[str] | None = None,
-             sources: list[str] | None = None, start: str | None = None, end: str | None = None) -> dict[str, Any]:
-    """Counts per type per period, with every period between the first and the last present (gaps are zeros)."""
-    rows = ctx.store().web_events_timeline(interval, types or (), sources or (), start, end)
+             sources: list[str] | None = None, start: str | None = None, end: str | None = None,
+             unit: str = "incidents") -> dict[str, Any]:
+    """Counts per type per period, with every period between the first and the last present (gaps are zeros).
+
+    ``unit`` "incidents" counts real-world incidents (one however many articles report it; no source filter);
+    "events" counts actual event mentions in relevant articles.
+    """
+    if unit == "incidents":
+        rows = ctx.store().web_incident_timeline(interval, types or (), start, end)
+    else:
+        rows = ctx.store().web_events_timeline(interval, types or (), sources or (), start, end)
     counts: dict[str, dict[str, int]] = defaultdict(dict)
     for period, kind, n in rows:
         counts[kind][period] = n
@@ -151,7 +163,7 @@ def timeline(ctx: WebContext, interval: str = "month", types: list[str] | None =
     present = [t for t in TYPES if t in counts] + sorted(t for t in counts if t not in TYPES)
     series = [{"type": t, "counts": [counts[t].get(p, 0) for p in periods], "total": sum(counts[t].values())}
               for t in present]
-    return {"interval": interval, "unit": "event mentions", "periods": periods, "series": series,
+    return {"interval": interval, "unit": unit, "periods": periods, "series": series,
             "total": sum(s["total"] for s in series)}
 
 
@@ -188,16 +200,20 @@ def places(ctx: WebContext) -> dict[str, Any]:
     points, elsewhere, areas = [], [], []
     b = MAP_BOUNDS
     gazetteer = _gazetteer()
+    incidents_at = ctx.store().web_incident_places()
     for r in ctx.store().web_place_points():
         entry = gazetteer.get(r["id"])
         if entry is not None and entry.kind in AREA_KINDS:
             areas.append({"id": r["id"], "name": r["name"], "articles": r["articles"], "events": r["events"]})
             continue
+        n = incidents_at.get(r["id"], 0)
         point = {"id": r["id"], "name": r["name"], "lat": r["lat"], "lon": r["lon"], "articles": r["articles"],
-                 "events": r["events"]}
+                 "events": r["events"], "incidents": n,
+                 "href": f"/incidents?place={quote(r['id'], safe=':~')}" if n else entity_url(r["id"])}
         inside = b["lat_min"] <= r["lat"] <= b["lat_max"] and b["lon_min"] <= r["lon"] <= b["lon_max"]
         (points if inside else elsewhere).append(point)
-    return {"bounds": MAP_BOUNDS, "points": points, "elsewhere": elsewhere, "areas": areas}
+    measure = "incidents" if any(p["incidents"] for p in points) else "events"
+    return {"bounds": MAP_BOUNDS, "measure": measure, "points": points, "elsewhere": elsewhere, "areas": areas}
 
 
 # ------------------------------------------------------------------------------------------------ sources
@@ -260,3 +276,74 @@ def _latest(*values: str | None) -> datetime | None:
             continue
         parsed.append(d if d.tzinfo else d.replace(tzinfo=UTC))
     return max(parsed, default=None)
+
+
+# ---------------------------------------------------------------------------------------------- incidents
+def _victims(raw: str | None) -> list[dict[str, Any]]:
+    out = []
+    for v in json.loads(raw or "[]"):
+        if isinstance(v, dict):
+            out.append({"text": v.get("text") or v.get("name") or v.get("entity_id"), "entity_id": v.get("entity_id")})
+        elif isinstance(v, str):
+            out.append({"text": v, "entity_id": v if ":" in v else None})
+    return out
+
+
+def incident_summary(row: Any) -> dict[str, Any]:
+    victims = _victims(row["victims_json"])
+    kind = str(row["type"]).replace("_", " ")
+    title = kind.capitalize() + (f" in {row['place_text']}" if row["place_text"] else "")
+    names = [v["text"] for v in victims if v["text"]]
+    if names:
+        title += ": " + ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+    return {
+        "id": row["id"], "type": row["type"], "title": title,
+        "date": row["event_date"] or row["date_end"] or (row["first_reported_at"] or "")[:10] or None,
+        "event_date": row["event_date"], "date_precision": row["date_precision"], "date_start": row["date_start"],
+        "date_end": row["date_end"], "place_id": row["place_id"], "place_text": row["place_text"],
+        "lat": row["lat"], "lon": row["lon"], "victims": victims, "count": row["count"],
+        "perpetrator_id": row["perpetrator_id"], "perpetrator_text": row["perpetrator_text"],
+        "first_reported_at": row["first_reported_at"], "last_reported_at": row["last_reported_at"],
+        "articles": row["article_count"], "sources": row["source_count"],
+    }
+
+
+def incidents(ctx: WebContext, types: list[str] | None = None, place: str | None = None, victim: str | None = None,
+              start: str | None = None, end: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
+    rows, total = ctx.store().web_incidents(types or (), place, victim, start, end, limit, offset)
+    return {"total": total, "offset": offset, "limit": limit, "incidents": [incident_summary(r) for r in rows]}
+
+
+def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
+    """One incident with its reporting articles, the mentions clustered into it and the quotes around it.
+
+    A merged incident's old id resolves to the incident it was merged into (``requested_id`` keeps the old one).
+    """
+    store = ctx.store()
+    row = store.incident(incident_id)
+    if row is None:
+        return None
+    out = incident_summary(row)
+    current = row["id"]
+    out["requested_id"] = incident_id
+    out["merged_ids"] = store.incident_aliases(current)
+    out["reports"] = [
+        {"id": a["id"], "title": a["title"], "url": a["url"], "safe_url": safe_href(a["url"]), "source": a["source_id"],
+         "lang": a["lang"], "published_at": a["published_at"], "near_duplicate_of": a["near_duplicate_of"]}
+        for a in store.incident_articles(current)
+    ]
+    out["mentions"] = [
+        {"event_id": e["id"], "article_id": e["article_id"], "title": e["title"], "source": e["source_id"],
+         "published_at": e["published_at"], "trigger": e["trigger"], "sentence": e["sentence"],
+         "event_date": e["event_date"], "place_text": e["place_text"], "victims": _victims(e["victims_json"]),
+         "count": e["count"], "perpetrator_text": e["perpetrator_text"], "legal_article": e["legal_article"],
+         "is_recap": bool(e["is_recap"])}
+        for e in store.web_incident_events(current)
+    ]
+    out["quotes"] = [
+        {"text": q["text"], "kind": q["kind"], "speaker_text": q["speaker_text"], "speaker_id": q["speaker_id"],
+         "speaker_name": q["speaker_name"], "article_id": q["article_id"], "source": q["source_id"],
+         "title": q["title"], "published_at": q["published_at"]}
+        for q in store.incident_quotes(current)
+    ]
+    return out

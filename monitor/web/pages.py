@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from monitor.web import data, render
-from monitor.web.api import ARTICLE_ID, ENTITY_ID, ctx_of
+from monitor.web.api import ARTICLE_ID, ENTITY_ID, INCIDENT_ID, check_types, ctx_of
 from monitor.web.app import WebContext
 
 router = APIRouter(include_in_schema=False)
@@ -32,10 +32,13 @@ def page(request: Request, template: str, status: int = 200, **context: Any) -> 
 def dashboard(request: Request, ctx: Ctx) -> HTMLResponse:
     store = ctx.store()
     counts = store.count_articles()
+    timeline = data.timeline(ctx, "month", unit="incidents")
+    if not timeline["series"]:  # incidents not clustered yet: chart the event mentions
+        timeline = data.timeline(ctx, "month", unit="events")
     return page(
         request, "dashboard.html", nav="dashboard",
         articles=sum(counts.values()), by_status=counts, event_counts=store.event_counts(),
-        timeline=data.timeline(ctx, "month"), places=data.places(ctx),
+        timeline=timeline, places=data.places(ctx), recent=data.incidents(ctx, limit=8)["incidents"],
         statements=[dict(r) for r in store.statements(limit=8)],
     )
 
@@ -98,6 +101,31 @@ def entity(request: Request, ctx: Ctx,
     chart = {"periods": [m["month"] for m in found["mentions_by_month"]],
              "series": [{"type": "articles", "counts": [m["articles"] for m in found["mentions_by_month"]]}]}
     return page(request, "entity.html", nav="search", e=found, chart=chart)
+
+
+@router.get("/incidents", response_class=HTMLResponse)
+def incidents(
+    request: Request,
+    ctx: Ctx,
+    type: Annotated[str | None, Query()] = None,
+    place: Annotated[str | None, Query(pattern=ENTITY_ID)] = None,
+    page_no: Annotated[int, Query(alias="page", ge=1, le=2000)] = 1,
+) -> HTMLResponse:
+    types = [type] if type else None
+    check_types(types)
+    result = data.incidents(ctx, types, place, limit=PER_PAGE * 2, offset=(page_no - 1) * PER_PAGE * 2)
+    place_name = data.entity_labels(ctx, [place])[place] if place else None
+    return page(request, "incidents.html", nav="incidents", result=result, type=type, place=place,
+                place_name=place_name, page_no=page_no, per_page=PER_PAGE * 2, types=data.TYPES)
+
+
+@router.get("/incidents/{incident_id}", response_class=HTMLResponse)
+def incident(request: Request, ctx: Ctx,
+             incident_id: Annotated[str, PathParam(pattern=INCIDENT_ID)]) -> HTMLResponse:
+    found = data.incident(ctx, incident_id)
+    if found is None:
+        raise HTTPException(404, f"no incident with id {incident_id}")
+    return page(request, "incident.html", nav="incidents", i=found)
 
 
 @router.get("/sources", response_class=HTMLResponse)
