@@ -68,6 +68,9 @@ ENRICH_N_PROCESS = _env_int("ENRICH_N_PROCESS", 1)
 # --- incidents and alerts (issue 5) ---
 # Two reports are one incident only if their event dates (else publication dates) lie within this many days.
 INCIDENT_DATE_WINDOW_DAYS = _env_int("INCIDENT_DATE_WINDOW_DAYS", 3)
+# An undated follow-up ("his detention", "the sentence") may refer this many days back: it joins the one incident of
+# its type that its victim has in that span (two or more: ambiguous, it opens its own).
+INCIDENT_FOLLOWUP_DAYS = _env_int("INCIDENT_FOLLOWUP_DAYS", 400)
 ALERTS = _env("ALERTS", str(PROJECT_DIR / "alerts.toml"))  # alert rules and channels
 # Webhook sends retried inside one run (base * 2**n seconds apart); a delivery still failing waits for the next run.
 ALERT_WEBHOOK_RETRIES = _env_int("ALERT_WEBHOOK_RETRIES", 2)

@@ -971,6 +971,12 @@ class Store:
             (article_id,),
         ).fetchall()
 
+    def article_event_victims(self, article_id: str) -> list[str]:
+        """The victims_json of every event of an article, whatever its modality (whom the article is about)."""
+        return [row[0] for row in self.conn.execute(
+            "SELECT victims_json FROM events WHERE article_id = ? ORDER BY start", (article_id,)
+        )]
+
     def incident_mention_rows(self, event_type: str | None = None, incident_id: str | None = None
                               ) -> list[sqlite3.Row]:
         """Mentions of active incidents (of one type, or of one incident) with their event facts, oldest incident

@@ -23,11 +23,14 @@ def eval_command(
     """Score the NLP against a gold file: relevance, event types, persons, places, quotes."""
     from nlp.evaluate import GoldFileError, evaluate
 
-    out = Console(width=None if sys.stdout.isatty() else 180)
-    from pipelines.incidents import cluster_predictions  # the pipeline's own clustering, case level (EVAL.md)
+    from functools import partial
 
+    from pipelines.incidents import cluster_predictions  # the pipeline's own clustering, as the store's
+
+    out = Console(width=None if sys.stdout.isatty() else 180)
     try:
-        result = evaluate(gold, cluster=cluster_predictions)
+        result = evaluate(gold, cluster=partial(cluster_predictions, level="incident"),
+                          case_cluster=partial(cluster_predictions, level="case"))
     except GoldFileError as exc:
         # one plain line, never wrapped, so scripts can grep it
         sys.stderr.write(f"error: {exc}\n")
@@ -52,11 +55,11 @@ def _print_eval(out: Console, gold: Path, result: dict[str, Any]) -> None:
         table.add_row(key, _fmt(scores["p"]), _fmt(scores["r"]), _fmt(scores["f1"]), extra)
     for event_type, scores in result["events"]["per_type"].items():
         table.add_row(f"  event: {event_type}", _fmt(scores["p"]), _fmt(scores["r"]), _fmt(scores["f1"]), "")
-    incidents = result.get("incidents")
-    if incidents:
+    for block in ("incidents", "cases"):
         for kind in ("pairwise", "bcubed"):
-            s = incidents[kind]
-            table.add_row(f"incidents ({kind})", _fmt(s["p"]), _fmt(s["r"]), _fmt(s["f1"]), "")
+            if block in result:
+                s = result[block][kind]
+                table.add_row(f"{block} ({kind})", _fmt(s["p"]), _fmt(s["r"]), _fmt(s["f1"]), "")
     out.print(table)
 
 

@@ -6,7 +6,8 @@
      "persons": {...}, "places": {...}, "quotes": {"p", "r", "f1", "attribution"}, "seconds": s}
 
 plus ``"incidents"`` (pairwise and B-cubed clustering scores) when a ``cluster`` predictor is given and the gold
-events carry incident ids.  Everything is micro-averaged: counts are summed over items before dividing.  A ratio
+events carry incident ids, and likewise ``"cases"`` when a ``case_cluster`` predictor is given and the gold events
+carry ``case`` ids (one id for a person's search, detention, custody ...; an extra key EVAL.md lets us add).  Everything is micro-averaged: counts are summed over items before dividing.  A ratio
 with nothing to count on either side (no gold and no prediction) is 1.0: nothing was missed, nothing was invented.
 
 :func:`score` is the pure scoring part (gold items + predicted :class:`items.Enrichment`), testable without spaCy.
@@ -210,8 +211,10 @@ def score(
     gold_items: Sequence[dict[str, Any]],
     predictions: Sequence[Enrichment],
     incident_ids: Sequence[Sequence[str | None]] | None = None,
+    case_ids: Sequence[Sequence[str | None]] | None = None,
 ) -> dict[str, Any]:
-    """Score predictions (one Enrichment per gold item, same order) against the gold items."""
+    """Score predictions (one Enrichment per gold item, same order) against the gold items; ``incident_ids`` and
+    ``case_ids`` hold per item one predicted cluster id (or None) per predicted event."""
     if len(gold_items) != len(predictions):
         raise ValueError("one prediction per gold item is needed")
     relevance, events, persons, places, quotes = Counts(), Counts(), Counts(), Counts(), Counts()
@@ -266,8 +269,9 @@ def score(
         "places": places.prf(),
         "quotes": {**quotes.prf(), "attribution": round(attributed / gold_quotes, 4) if gold_quotes else 1.0},
     }
-    if incident_ids is not None and any(ev.get("incident") for it in gold_items for ev in it.get("events") or []):
-        result["incidents"] = _score_incidents(gold_items, predictions, incident_ids)
+    for name, key, ids in (("incidents", "incident", incident_ids), ("cases", "case", case_ids)):
+        if ids is not None and any(ev.get(key) for it in gold_items for ev in it.get("events") or []):
+            result[name] = _score_incidents(gold_items, predictions, ids, key)
     return result
 
 
@@ -276,21 +280,23 @@ def _score_incidents(
     gold_items: Sequence[dict[str, Any]],
     predictions: Sequence[Enrichment],
     incident_ids: Sequence[Sequence[str | None]],
+    key: str = "incident",
 ) -> dict[str, Any]:
-    """Pairwise and B-cubed scores over gold events (with an incident id) matched to a predicted event of their type."""
+    """Pairwise and B-cubed scores over gold events (with a cluster id under ``key``) matched to a predicted event of
+    their type."""
     gold_of: list[str] = []
     pred_of: list[str] = []
     for n, (item, pred) in enumerate(zip(gold_items, predictions, strict=True)):
         ids = list(incident_ids[n]) if n < len(incident_ids) else []
         used: set[int] = set()
         for ev in item.get("events") or []:
-            if not ev.get("incident") or ev.get("negated_or_hypothetical"):
+            if not ev.get(key) or ev.get("negated_or_hypothetical"):
                 continue
             for j, pev in enumerate(pred.events):
                 if j in used or pev.type != ev["type"] or not pev.actual:
                     continue
                 used.add(j)
-                gold_of.append(str(ev["incident"]))
+                gold_of.append(str(ev[key]))
                 # an unclustered prediction is its own singleton incident
                 pid = ids[j] if j < len(ids) and ids[j] else f"__single_{n}_{j}"
                 pred_of.append(str(pid))
@@ -335,15 +341,17 @@ def predict(items: Sequence[dict[str, Any]], nlp: Any = None, batch_size: int = 
 
 
 def evaluate(
-    gold_path: str | Path | Sequence[str | Path], nlp: Any = None, cluster: ClusterFn | None = None
+    gold_path: str | Path | Sequence[str | Path], nlp: Any = None, cluster: ClusterFn | None = None,
+    case_cluster: ClusterFn | None = None,
 ) -> dict[str, Any]:
     """Run the NLP over every item of the gold file(s) and score them together (EVAL.md); ``seconds`` is the wall
-    time of it all."""
+    time of it all. ``cluster`` predicts incidents, ``case_cluster`` cases (scored against gold ``case`` ids)."""
     started = time.perf_counter()
     paths = [gold_path] if isinstance(gold_path, str | Path) else list(gold_path)
     items = [item for path in paths for item in load_gold(path)]
     predictions = predict(items, nlp)
     incident_ids = cluster(items, predictions) if cluster is not None else None
-    result = score(items, predictions, incident_ids)
+    case_ids = case_cluster(items, predictions) if case_cluster is not None else None
+    result = score(items, predictions, incident_ids, case_ids)
     result["seconds"] = round(time.perf_counter() - started, 3)
     return result

@@ -126,6 +126,14 @@ def _same_word(a: str, b: str) -> bool:
     return len(short) >= _PREFIX_MIN and long_.startswith(short) and len(long_) - len(short) <= 2
 
 
+def _one_letter_apart(a: str, b: str) -> bool:
+    """Spellings of one surname through different transliterations (Tokhtarov / Toqtarov -> tegterev / tekterev)
+    differ in a single letter; short words may be different names."""
+    if len(a) != len(b) or len(a) < _DISTINCT_SURNAME - 1:
+        return False
+    return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+
+
 @lru_cache(maxsize=65536)
 def same_victim(a: str, b: str, strict: bool = False) -> bool:
     """Two linked victim ids name one person: equal, or (for unlinked ``~`` keys) the same surname, inflection
@@ -136,8 +144,11 @@ def same_victim(a: str, b: str, strict: bool = False) -> bool:
     if a.split(":", 1)[0] != b.split(":", 1)[0] or "~" not in a + b:
         return False
     ta, tb = _tokens(a), _tokens(b)
-    if not ta or not tb or not _same_word(ta[-1], tb[-1]):
+    if not ta or not tb:
         return False
+    if not _same_word(ta[-1], tb[-1]):
+        # a one-letter difference is a transliteration only with the same first name to corroborate it
+        return len(ta) > 1 and len(tb) > 1 and ta[0] == tb[0] and _one_letter_apart(ta[-1], tb[-1])
     if len(ta) > 1 and len(tb) > 1:
         return _same_word(ta[0], tb[0])
     return not strict or len(ta[-1]) >= _DISTINCT_SURNAME or len(tb[-1]) >= _DISTINCT_SURNAME
@@ -160,18 +171,22 @@ class Profile:
     settlements: set[str] = field(default_factory=set)
     perpetrators: set[str] = field(default_factory=set)
     context_victims: set[str] = field(default_factory=set)
+    published: date | None = None  # the latest report
 
     @classmethod
     def of(cls, mentions: Sequence[Mention]) -> Profile:
         profile = cls(mentions[0].type)
-        intervals = [m.interval for m in mentions]
-        # an own event date is better evidence than the publication-date fallback: it decides when present
+        # an own event date is better evidence than the publication-date fallback: it decides when present; an
+        # undated recap ("his earlier detention") says nothing about when, next to an undated current report
         dated = [m.interval for m in mentions if m.event_date]
-        use = dated or intervals
+        current = [m.interval for m in mentions if not m.is_recap]
+        use = dated or current or [m.interval for m in mentions]
         starts = [s for s, _ in use]
         ends = [e for _, e in use if e is not None]
         profile.interval = (None if any(s is None for s in starts) else min(starts), max(ends) if ends else None)
         profile.dated = bool(dated)
+        published = [m.published for m in mentions if m.published is not None]
+        profile.published = max(published) if published else None
         for m in mentions:
             profile.victims |= m.victims
             if m.place_id and _is_settlement(m.place_id):
@@ -197,29 +212,68 @@ def _is_settlement(place_id: str) -> bool:
     return entry is not None and entry.kind in SETTLEMENT_KINDS
 
 
-def compatible(a: Profile, b: Profile, window: int) -> bool:
-    """Can ``a`` and ``b`` be one incident: same type, dates in the window, a shared victim or the same
-    settlement with compatible perpetrators?"""
+#: how a group is tied to an incident: its own named victim or a dated settlement (may merge incidents), or only
+#: the people its article is about (joins one incident, never merges)
+STRONG, WEAK = "strong", "weak"
+
+
+def _perpetrators_compatible(a: Profile, b: Profile) -> bool:
+    return not (a.perpetrators and b.perpetrators and not a.perpetrators & b.perpetrators)
+
+
+def _about(profile: Profile) -> set[str]:
+    """Whom the reports are about: their own victims, else the victims of their articles' other events."""
+    return profile.victims or profile.context_victims
+
+
+def evidence(a: Profile, b: Profile, window: int) -> str | None:
+    """How strongly ``a`` and ``b`` are one incident (same type, dates in the window): ``STRONG`` for a shared
+    named victim or the same settlement dated by both with compatible perpetrators, ``WEAK`` when only the people
+    their articles are about are shared (a bare "the search" in a report about the men whose homes were searched),
+    None when they are not one incident."""
     if a.type != b.type or not _overlap(a.interval, b.interval, window):
-        return False
+        return None
     if a.victims and b.victims:
-        return _share_victim(a.victims, b.victims)
-    if a.settlements & b.settlements:
-        # a place alone is weak evidence: both reports must date the event themselves
-        if not (a.dated and b.dated):
-            return False
-        if a.perpetrators and b.perpetrators and not a.perpetrators & b.perpetrators:
-            return False
-        # same place and days, but the articles are about different people: two incidents
-        va, vb = a.victims or a.context_victims, b.victims or b.context_victims
-        return not (va and vb and not _share_victim(va, vb))
-    return False
+        # both name the victims: the same people or two incidents, whatever the place
+        return STRONG if _share_victim(a.victims, b.victims) else None
+    va, vb = _about(a), _about(b)
+    if not _perpetrators_compatible(a, b):
+        return None
+    if a.settlements & b.settlements and a.dated and b.dated:
+        # a place alone is weak evidence: both reports must date the event themselves, and if the articles are
+        # about different people these are two incidents
+        return None if va and vb and not _share_victim(va, vb) else STRONG
+    return WEAK if va and vb and _share_victim(va, vb) else None
+
+
+def compatible(a: Profile, b: Profile, window: int) -> bool:
+    """Can ``a`` and ``b`` be one incident (by any evidence)?"""
+    return evidence(a, b, window) is not None
+
+
+def follows_up(group: Profile, incident: Profile, window: int, followup_days: int) -> bool:
+    """An undated report ("the search of his home", "his sentence") about the incident's people, published after
+    it and not longer than ``followup_days`` after it ended: one of the incidents it may refer to."""
+    if group.type != incident.type or group.dated or group.published is None:
+        return False
+    start, end = incident.interval
+    if start is not None and start > group.published + timedelta(days=window):
+        return False
+    if end is not None and end < group.published - timedelta(days=followup_days):
+        return False
+    va, vb = _about(group), _about(incident)
+    return _perpetrators_compatible(group, incident) and bool(va and vb and _share_victim(va, vb))
 
 
 # ------------------------------------------------------------------------------------------- local groups
-def article_groups(mentions: Sequence[Mention], window: int) -> list[list[Mention]]:
-    """One article's actual mentions -> its local groups, each mention knowing the article's current victims."""
-    context = frozenset(v for m in mentions if not m.is_recap for v in m.victims)
+def article_groups(
+    mentions: Sequence[Mention], window: int, context: frozenset[str] | None = None
+) -> list[list[Mention]]:
+    """One article's actual mentions -> its local groups, each mention knowing whom the article is about:
+    ``context``, the victims of all its event mentions (feared and denied ones name the people too), by default
+    those of its current mentions."""
+    if context is None:
+        context = frozenset(v for m in mentions if not m.is_recap for v in m.victims)
     by_type: dict[str, list[Mention]] = {}
     for m in mentions:
         by_type.setdefault(m.type, []).append(replace(m, context_victims=context - m.victims))
@@ -230,7 +284,9 @@ def local_groups(mentions: Sequence[Mention], window: int) -> list[list[Mention]
     """Split one article's mentions into groups, one per incident the article reports.
 
     Mentions with their own facts (a date, victims, a place) seed the groups; a bare mention ("the search")
-    joins the group of its type it does not contradict, which is nearly always the article's main one.
+    joins the group of its type it does not contradict, which is nearly always the article's main one. A recap
+    joins too unless its date or victims say it is another incident: an article rarely reports two incidents of
+    one type, and "recap" is often only the past tense of the main story.
     """
     def richness(m: Mention) -> tuple[int, int, int]:
         return (int(not m.is_recap), int(bool(m.event_date)), len(m.victims) + int(bool(m.place_id)))
@@ -247,8 +303,7 @@ def local_groups(mentions: Sequence[Mention], window: int) -> list[list[Mention]
 
 
 def _fits(mention: Mention, group: list[Mention], window: int) -> bool:
-    head = group[0]
-    if head.type != mention.type or head.is_recap != mention.is_recap:
+    if group[0].type != mention.type:
         return False
     if mention.event_date and not _overlap(mention.interval, Profile.of(group).interval, window):
         return False
@@ -269,13 +324,30 @@ class Repository(Protocol):
     def merge(self, keep: str, others: list[str]) -> None: ...
 
 
-def link_groups(repo: Repository, groups: list[list[Mention]], window: int) -> list[str]:
-    """Attach each group to its incident (creating or merging as needed); returns the incident id per group."""
+def link_groups(
+    repo: Repository, groups: list[list[Mention]], window: int, followup_days: int | None = None
+) -> list[str]:
+    """Attach each group to its incident (creating or merging as needed); returns the incident id per group.
+
+    Strong evidence may link several incidents (merged); weak evidence and undated follow-ups join only when
+    exactly one incident fits, since joining the wrong one of two would be worse than a duplicate.
+    """
+    if followup_days is None:
+        import settings as config
+
+        followup_days = config.INCIDENT_FOLLOWUP_DAYS
     out = []
     for group in groups:
         profile = Profile.of(group)
-        matches = [incident_id for incident_id, other in repo.candidates(profile.type)
-                   if compatible(profile, other, window)]
+        candidates = list(repo.candidates(profile.type))
+        found = [(incident_id, evidence(profile, other, window)) for incident_id, other in candidates]
+        matches = [incident_id for incident_id, level in found if level == STRONG]
+        if not matches:
+            weak = [incident_id for incident_id, level in found if level == WEAK]
+            if not weak and not profile.dated:
+                weak = [incident_id for incident_id, other in candidates
+                        if follows_up(profile, other, window, followup_days)]
+            matches = weak if len(weak) == 1 else []
         if not matches:
             out.append(repo.create(group))
             continue
@@ -322,10 +394,28 @@ class MemoryRepository:
         return self.alias.get(incident_id, incident_id)
 
 
+#: an unlinked victim written as a proper name of two or more capitalised words ("Jehovah's Witnesses"): as
+#: good an identity as a linked one; "the men" or a lone "Settarova" (any of a family) are not
+_PROPER_NAME = re.compile(r"^(?:[A-ZÀ-ÞА-ЯЁІЇЄҐ][\w'’.-]*\s+(?:(?:of|the|de|al)\s+)*)+[A-ZÀ-ÞА-ЯЁІЇЄҐ][\w'’.-]*$")
+
+
+def _name_key(text: str) -> str | None:
+    text = " ".join(text.split())
+    if not _PROPER_NAME.match(text):
+        return None
+    slug = re.sub(r"[^\w]+", "-", re.sub(r"['’]", "", text.lower())).strip("-")
+    return f"name:~{slug}" if slug else None
+
+
 def _victim_ids(victims: Iterable[Any]) -> frozenset[str]:
     ids = set()
     for victim in victims:
-        entity_id = victim.get("entity_id") if isinstance(victim, dict) else getattr(victim, "entity_id", None)
+        if isinstance(victim, dict):
+            entity_id, text = victim.get("entity_id"), victim.get("text")
+        else:
+            entity_id, text = getattr(victim, "entity_id", None), getattr(victim, "text", None)
+        if not entity_id and isinstance(text, str):
+            entity_id = _name_key(text)
         if entity_id and not entity_id.startswith("group:"):
             ids.add(entity_id)
     return frozenset(ids)
@@ -420,7 +510,8 @@ def cluster_predictions(
             for j, ev in enumerate(pred.events)
             if ev.actual
         ]
-        groups = article_groups(mentions, window)
+        context = frozenset(v for ev in pred.events for v in _victim_ids(ev.victims))
+        groups = article_groups(mentions, window, context)
         linked = link_groups(repo, groups, window)
         reports.append([Reported.of(i, g) for g, i in zip(groups, linked, strict=True)])
         for group, incident_id in zip(groups, linked, strict=True):
@@ -456,12 +547,24 @@ class StoreRepository:
         self.report = report
         self.changed: set[str] = set()  # incidents created or changed by the current article
         self._cache: dict[str, list[tuple[str, Profile]]] = {}
+        self._context: dict[str, frozenset[str]] = {}
+
+    def context(self, article_id: str) -> frozenset[str]:
+        """Whom an article is about: the victims of all its event mentions, whatever their modality."""
+        if article_id not in self._context:
+            self._context[article_id] = frozenset(
+                v for victims_json in self.store.article_event_victims(article_id)
+                for v in _victim_ids(json.loads(victims_json or "[]"))
+            )
+        return self._context[article_id]
 
     def candidates(self, event_type: str) -> Iterable[tuple[str, Profile]]:
         if event_type not in self._cache:
             by_incident: dict[str, list[Mention]] = {}
             for row in self.store.incident_mention_rows(event_type):
-                by_incident.setdefault(row["incident_id"], []).append(_mention_of(row))
+                mention = _mention_of(row)
+                mention = replace(mention, context_victims=self.context(mention.article_id) - mention.victims)
+                by_incident.setdefault(row["incident_id"], []).append(mention)
             self._cache[event_type] = [(i, Profile.of(ms)) for i, ms in by_incident.items()]
         return self._cache[event_type]
 
@@ -589,10 +692,11 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
         repo.changed = set()
         with store.transaction():
             removed_from = store.detach_article_mentions(article_id)
+            repo._context.pop(article_id, None)  # re-enriched: whom it is about may have changed
             if removed_from:
                 repo._cache.clear()
             mentions = [_mention_of(row) for row in store.clusterable_events(article_id)]
-            groups = article_groups(mentions, window)
+            groups = article_groups(mentions, window, repo.context(article_id))
             link_groups(repo, groups, window)
             changed = repo.changed | {store.resolve_incident(i) or i for i in removed_from}
             for incident_id in changed:

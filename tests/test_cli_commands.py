@@ -7,6 +7,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 
 import pytest
 
@@ -71,13 +72,13 @@ def test_articles_list_and_show(crawled_db):
 class _Flaky(BaseHTTPRequestHandler):
     """Answers 503 to the first two requests for the article, then the page; remembers when each came."""
 
-    times: list[float] = []
+    times: ClassVar[list[float]] = []
     page = b""
 
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+    def log_message(self, format: str, *args: object) -> None:
         pass
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         if self.path == "/robots.txt":
             body, status, ctype = b"User-agent: *\nAllow: /\n", 200, "text/plain"
         elif self.path == "/feed.xml":
@@ -117,3 +118,67 @@ def test_server_errors_are_retried_with_growing_pauses(tmp_path: Path):
     assert len(_Flaky.times) == 3
     first_pause, second_pause = _Flaky.times[1] - _Flaky.times[0], _Flaky.times[2] - _Flaky.times[1]
     assert first_pause >= 0.5 and second_pause >= 1.0  # base * 2**n
+
+
+def test_site_spider_follows_listing_pages_to_a_bounded_depth(tmp_path: Path):
+    with DemoSite(slow_seconds=4.0) as site:
+        sources = write_sources(site, tmp_path)
+        pages = site.listing_pages()
+        assert len(pages) >= 2, "the demo outlet without a feed needs more than one listing page"
+        shallow = crawl_json(tmp_path / "a.db", sources, "-s", "demo-steppe-courier")
+        assert shallow["demo-steppe-courier"]["new"] == len(site.by_outlet["steppe-courier"])
+        first_page_only = run_cli(["crawl", "--json", "-s", "demo-steppe-courier"], tmp_path / "b.db", sources,
+                                  CRIMEA_MONITOR_SITE_MAX_DEPTH="0")
+    report = json.loads(first_page_only.stdout)[0]
+    assert report["new"] == len(pages[0])
+
+
+class _Feeds(BaseHTTPRequestHandler):
+    """RSS 0.91 and RSS 1.0 (RDF) feeds, each linking one article page."""
+
+    pages: ClassVar[dict[str, bytes]] = {}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        feeds = {
+            "/rss091.xml": (f'<?xml version="1.0"?><rss version="0.91"><channel><title>Old</title>'
+                            f"<item><title>One</title><link>{base}/one.html</link></item></channel></rss>"),
+            "/rss10.rdf": ('<?xml version="1.0"?><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                           'xmlns="http://purl.org/rss/1.0/"><channel rdf:about="x"><title>RDF</title></channel>'
+                           f'<item rdf:about="{base}/two.html"><title>Two</title><link>{base}/two.html</link></item>'
+                           "</rdf:RDF>"),
+        }
+        if self.path in feeds:
+            body, ctype, status = feeds[self.path].encode(), "application/xml", 200
+        elif self.path in _Feeds.pages:
+            body, ctype, status = _Feeds.pages[self.path], "text/html; charset=utf-8", 200
+        else:
+            body, ctype, status = b"User-agent: *\nAllow: /\n", "text/plain", 200 if self.path == "/robots.txt" else 404
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def test_rss_091_and_rss_10_feeds_are_read(tmp_path: Path):
+    site = DemoSite()
+    _Feeds.pages = {
+        "/one.html": site.article_page(site.articles[3])[0],
+        "/two.html": site.article_page(site.articles[4])[0],
+    }
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Feeds)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        sources = tmp_path / "s.toml"
+        sources.write_text('[[source]]\nid = "old"\nname = "Old formats"\nkind = "feed"\n'
+                           f'start_urls = ["{base}/rss091.xml", "{base}/rss10.rdf"]\n', encoding="utf-8")
+        reports = crawl_json(tmp_path / "m.db", sources)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert reports["old"]["new"] == 2 and reports["old"]["errors"] == {}

@@ -80,7 +80,8 @@ def free_port() -> int:
 
 def start_daemon(tmp: Path, db: Path, sources: Path | None, *args: str, **extra: str) -> tuple[subprocess.Popen, Path]:
     log = tmp / f"daemon-{time.monotonic_ns()}.out"
-    env = cli_env(db, sources, **{**DAEMON_ENV, **extra})
+    # no alerts file unless a test gives one (the project's would append to data/alerts.jsonl of the work tree)
+    env = cli_env(db, sources, **{**DAEMON_ENV, "CRIMEA_MONITOR_ALERTS": str(tmp / "no-alerts.toml"), **extra})
     with log.open("w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", *args], env=env, stdout=out,
                                 stderr=subprocess.STDOUT)
@@ -230,11 +231,27 @@ def test_poll_outcome_tells_failure_from_partial_trouble():
 
 
 # --- the daemon ---------------------------------------------------------------------------------------------
-def test_demo_run_crawls_enriches_indexes_and_reports(tmp_path: Path):
+def alerts_file(tmp: Path, rule_query: str | None = None) -> tuple[Path, Path]:
+    """An alerts.toml with one JSON Lines channel (and a rule, if given); returns it and the channel's file."""
+    out = tmp / "alerts.jsonl"
+    text = f'[channels.log]\ntype = "jsonl"\npath = "{out}"\n'
+    if rule_query:
+        text += f'\n[[rules]]\nname = "watch"\nquery = "{rule_query}"\nchannels = ["log"]\n'
+    path = tmp / "alerts.toml"
+    path.write_text(text, encoding="utf-8")
+    return path, out
+
+
+def jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()] if path.exists() else []
+
+
+def test_demo_run_crawls_enriches_indexes_alerts_and_reports(tmp_path: Path):
     db = tmp_path / "m.db"
     port = free_port()
+    alerts, sent = alerts_file(tmp_path, "type:search OR type:detention OR type:sentence")
     proc, log = start_daemon(tmp_path, db, None, "--demo", CRIMEA_MONITOR_DEMO_INTERVAL="3s",
-                             CRIMEA_MONITOR_METRICS_PORT=str(port))
+                             CRIMEA_MONITOR_METRICS_PORT=str(port), CRIMEA_MONITOR_ALERTS=str(alerts))
     try:
         wait_for("articles crawled", lambda: scalar(db, "SELECT COUNT(*) FROM articles") >= 60, 60, proc, log)
         wait_for("everything enriched and indexed",
@@ -262,6 +279,9 @@ def test_demo_run_crawls_enriches_indexes_and_reports(tmp_path: Path):
     lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
     assert any(line["message"] == "daemon started" for line in lines)  # --log-format json: one object a line
     assert (tmp_path / "m.log").exists()  # and the rotating log file beside the store
+    fired = [a for a in jsonl(sent) if a.get("rule") == "watch"]
+    assert fired, "incidents found by the daemon's enrichment fired the rule through the alert channel"
+    assert len({a["incident"]["id"] for a in fired}) == len(fired)  # once per incident
     after = json.loads(run_cli(["status", "--json"], db, tmp_path / "demo-sources.toml").stdout)
     assert after["daemon"]["running"] is False
 
@@ -360,8 +380,9 @@ def test_failing_sources_do_not_delay_the_others_and_back_off(tmp_path: Path):
             elapsed = time.monotonic() - started
         finally:
             assert stop_daemon(proc) == 0
-    # every 2 s (plus a crawl's ~1 s) while the hanging feed has not answered once in all that time
-    assert polls_of_good >= elapsed / 4, (polls_of_good, log.read_text()[-3000:])
+    # polled on while the hanging feed (in the same first crawl process) had not answered at all; a source that
+    # waited for its crawl-mates would not have been polled again in this window
+    assert polls_of_good >= 2, (polls_of_good, elapsed, log.read_text()[-3000:])
     assert hanging_requests == 1
     failures, interval = refused[0]
     assert failures >= 2 and interval >= 2 * 2 ** 2, "a refusing source is retried with back-off"
@@ -370,12 +391,13 @@ def test_failing_sources_do_not_delay_the_others_and_back_off(tmp_path: Path):
 def test_stale_source_gives_one_health_alert_and_one_recovery_notice(tmp_path: Path):
     db = tmp_path / "m.db"
     alerts = tmp_path / "health.jsonl"
+    alerts_config, channel = alerts_file(tmp_path)
     with FeedSite() as site:
         site.add("quiet", "q1")
         sources = feed_sources(tmp_path / "sources.toml", [("quiet", f"{site.base_url}/quiet/feed.xml", "1s")])
         proc, log = start_daemon(tmp_path, db, sources, CRIMEA_MONITOR_STALE_MIN_SECONDS="4",
                                  CRIMEA_MONITOR_POLL_MAX_SECONDS="2", CRIMEA_MONITOR_HEALTH_ALERTS_FILE=str(alerts),
-                                 CRIMEA_MONITOR_MIN_TEXT_CHARS="50")
+                                 CRIMEA_MONITOR_MIN_TEXT_CHARS="50", CRIMEA_MONITOR_ALERTS=str(alerts_config))
 
         def notices() -> list[dict]:
             if not alerts.exists():
@@ -396,4 +418,7 @@ def test_stale_source_gives_one_health_alert_and_one_recovery_notice(tmp_path: P
     assert [(n["subject"], n["kind"], n["recovery"]) for n in sent] == [("quiet", "stale", False),
                                                                         ("quiet", "stale", True)]
     assert sent[0]["problem_id"] == sent[1]["problem_id"]
+    # the same two notices went out through the alert channels of the alerts file
+    through_channel = [(n["subject"], n["kind"], n["recovery"]) for n in jsonl(channel) if n.get("rule") == "health"]
+    assert through_channel == [("quiet", "stale", False), ("quiet", "stale", True)]
     assert scalar(db, "SELECT COUNT(*) FROM health_problems WHERE resolved_at IS NULL") == 0

@@ -219,7 +219,7 @@ class CrawlDispatcher:
             text = "\n".join(tail)
             trouble = any(t in text for t in _STORE_TROUBLE)
             last = next((ln for ln in reversed(tail) if ln.strip()), "")
-            if code == 0 and self._stopping.is_set():
+            if self._stopping.is_set():  # stopped by us: not the source's failure
                 self._fail(unresolved, batch.futures, "interrupted by shutdown", recorded=False, ok=True)
             else:
                 why = "timed out" if code == -signal.SIGKILL and self._late(batch) else f"exit code {code}"

@@ -191,16 +191,19 @@ class Daemon:
         if worker is not None and worker.poll() is None:
             with contextlib.suppress(ProcessLookupError):
                 worker.terminate()
-        done = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
-        done.start()
-        done.join(self.cfg.shutdown_timeout)
-        if done.is_alive():
+        # Children first: the jobs waiting on them then end at once, and the scheduler's shutdown is quick.
+        deadline = started + self.cfg.shutdown_timeout
+        while (self.dispatcher.busy() or self._worker is not None) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        if self.dispatcher.busy() or self._worker is not None:
             logger.error("jobs still running after %.0f s: killing their processes", self.cfg.shutdown_timeout)
             self.dispatcher.kill()
             if self._worker is not None:
                 with contextlib.suppress(ProcessLookupError):
                     self._worker.kill()
-            done.join(10)
+        done = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
+        done.start()
+        done.join(10)
         logger.info("daemon stopped", extra={"seconds": round(time.monotonic() - started, 2)})
 
     def _acquire_lock(self) -> None:

@@ -313,7 +313,7 @@ article_pattern = "/steppe-courier/article/\\\\d+-"
 
     def listing_pages(self) -> list[list[DemoArticle]]:
         articles = list(reversed(self.by_outlet["steppe-courier"]))
-        return [articles[i : i + 8] for i in range(0, max(len(articles), 1), 8)]
+        return [articles[i : i + 4] for i in range(0, max(len(articles), 1), 4)]
 
     def listing(self, page: int) -> bytes | None:
         pages = self.listing_pages()
