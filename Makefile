@@ -27,6 +27,8 @@ run: $(STAMP)
 	$(DEMO) incidents --limit 20
 	$(DEMO) alerts run --backfill
 	$(DEMO) status
+	@echo
+	@echo "Browse the demo data: CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor serve   # then open http://127.0.0.1:8080/"
 
 test: $(STAMP)
 	$(BIN)/pytest -q
@@ -42,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.crawl_bench
 	$(BIN)/python -m bench.nlp_bench
 	$(BIN)/python -m bench.search_bench
+	$(BIN)/python -m bench.api_bench
 
 clean:
 	rm -rf data/demo.db* data/demo.index .pytest_cache .ruff_cache

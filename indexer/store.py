@@ -775,13 +775,19 @@ class Store:
         start: str | None = None,
         end: str | None = None,
     ) -> list[tuple[str, str, int]]:
-        """(period, incident type, incidents) of active incidents, by their date (else their first report)."""
+        """(period, incident type, incidents) of active incidents, by their date (else their first report).
+
+        Incidents known only from background recaps (old news) are left out, and so are those whose date is too
+        coarse for the period (a year cannot be put in a month); an undated incident counts when first reported.
+        """
         if interval not in ("month", "week"):
             raise ValueError(f"interval must be 'month' or 'week', not {interval!r}")
-        day = "substr(COALESCE(event_date, date_end, first_reported_at), 1, 10)"
-        month = "substr(COALESCE(event_date, date_end, first_reported_at), 1, 7)"
+        day = ("CASE WHEN event_date IS NULL THEN substr(first_reported_at, 1, 10) "
+               "WHEN length(event_date) >= 10 THEN substr(event_date, 1, 10) END")
+        month = ("CASE WHEN event_date IS NULL THEN substr(first_reported_at, 1, 7) "
+                 "WHEN length(event_date) >= 7 THEN substr(event_date, 1, 7) END")
         period = month if interval == "month" else f"date({day}, 'weekday 0', '-6 days')"
-        where, params = ["status = 'active'"], []
+        where, params = ["status = 'active'", "recap_only = 0"], []
         type_list = list(types)
         if type_list:
             where.append(f"type IN ({','.join('?' * len(type_list))})")

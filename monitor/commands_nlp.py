@@ -21,10 +21,9 @@ def eval_command(
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object instead of a table.")] = False,
 ) -> None:
     """Score the NLP against a gold file: relevance, event types, persons, places, quotes."""
-    from nlp.evaluate import GoldFileError, evaluate
-
     from functools import partial
 
+    from nlp.evaluate import GoldFileError, evaluate
     from pipelines.incidents import cluster_predictions  # the pipeline's own clustering, as the store's
 
     out = Console(width=None if sys.stdout.isatty() else 180)

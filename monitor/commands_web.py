@@ -10,17 +10,31 @@ import settings as config
 from monitor.cli import UserError, _db, app, console
 
 
+def _catch_up_index() -> None:
+    """Index what was enriched but not indexed yet, once before serving: the API itself never writes the index."""
+    from indexer.search.errors import SearchBackendError
+    from monitor.cli import _open_store
+    from pipelines.index import backend_from_settings, index_pending
+
+    try:
+        with _open_store() as store:
+            n = index_pending(store, backend_from_settings(_db(), store))
+    except SearchBackendError as exc:
+        raise UserError(f"search index: {exc}") from exc
+    if n:
+        console.print(f"indexed {n} newly enriched article{'s' if n != 1 else ''}")
+
+
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on (default from CRIMEA_MONITOR_WEB_HOST).")] = "",
-    port: Annotated[int, typer.Option(min=0, max=65535, help="Port (default from CRIMEA_MONITOR_WEB_PORT).")] = 0,
+    host: Annotated[str, typer.Option(help="Address to listen on (CRIMEA_MONITOR_WEB_HOST).")] = config.WEB_HOST,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port (CRIMEA_MONITOR_WEB_PORT).")] = config.WEB_PORT,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
 ) -> None:
     """Serve the web UI and the REST API on the store (read-only unless CRIMEA_MONITOR_API_TOKEN is set)."""
     import uvicorn
 
-    host = host or config.WEB_HOST
-    port = port or config.WEB_PORT
+    _catch_up_index()
     if host not in ("127.0.0.1", "localhost", "::1") and not config.API_TOKEN:
         console.print(f"[yellow]note:[/] serving on {host}: anyone who can reach it can read the store "
                       "(write endpoints stay disabled without CRIMEA_MONITOR_API_TOKEN)")

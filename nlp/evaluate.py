@@ -7,7 +7,8 @@
 
 plus ``"incidents"`` (pairwise and B-cubed clustering scores) when a ``cluster`` predictor is given and the gold
 events carry incident ids, and likewise ``"cases"`` when a ``case_cluster`` predictor is given and the gold events
-carry ``case`` ids (one id for a person's search, detention, custody ...; an extra key EVAL.md lets us add).  Everything is micro-averaged: counts are summed over items before dividing.  A ratio
+carry ``case`` ids (one id for a person's search, detention, custody ...; an extra key EVAL.md lets us add).
+Everything is micro-averaged: counts are summed over items before dividing.  A ratio
 with nothing to count on either side (no gold and no prediction) is 1.0: nothing was missed, nothing was invented.
 
 :func:`score` is the pure scoring part (gold items + predicted :class:`items.Enrichment`), testable without spaCy.

@@ -7,8 +7,12 @@ an incident type in an article about Crimea is attached to exactly one incident:
    different named victims) are one *local group* (an article says "the search" five times about one search);
 2. a local group joins an existing incident of the same type when the dates are compatible (the event date, else
    the publication date; ``INCIDENT_DATE_WINDOW_DAYS`` either side) and they share a linked victim, or share the
-   settlement with compatible perpetrators; otherwise it opens a new incident;
-3. a group that links two or more incidents merges them into the oldest; the others stay resolvable as aliases.
+   settlement (both dated, perpetrators compatible); a group naming nobody itself is matched through the people
+   its article is about (the victims of all its event mentions), and joins only when exactly one incident fits;
+3. an undated group (a recap, "his detention") about the people of exactly one incident of its type from the last
+   ``INCIDENT_FOLLOWUP_DAYS`` joins it; two or more such incidents: it is ambiguous and opens its own;
+4. otherwise it opens a new incident; a group that strongly links two or more incidents merges them into the
+   oldest; the others stay resolvable as aliases.
 
 The same code clusters the store (:func:`cluster_pending`, incremental, article by article in reporting order)
 and the evaluation's gold items (:func:`cluster_predictions`, used by ``eval``), so the dev-set scores measure what
@@ -129,7 +133,7 @@ def _same_word(a: str, b: str) -> bool:
 def _one_letter_apart(a: str, b: str) -> bool:
     """Spellings of one surname through different transliterations (Tokhtarov / Toqtarov -> tegterev / tekterev)
     differ in a single letter; short words may be different names."""
-    if len(a) != len(b) or len(a) < _DISTINCT_SURNAME - 1:
+    if len(a) != len(b) or len(a) < _DISTINCT_SURNAME or not (a.isalpha() and b.isalpha()):
         return False
     return sum(x != y for x, y in zip(a, b, strict=True)) == 1
 
@@ -483,12 +487,13 @@ def case_groups(reports: Sequence[Sequence[Reported]]) -> dict[str, str]:
 
 
 def cluster_predictions(
-    items: Sequence[dict[str, Any]], predictions: Sequence[Any], window: int | None = None, level: str = "case"
+    items: Sequence[dict[str, Any]], predictions: Sequence[Any], window: int | None = None,
+    level: str = "incident",
 ) -> list[list[str | None]]:
     """The ``cluster`` predictor of ``nlp.evaluate``: gold items are articles, clustered in publication order
-    exactly as the store's articles are; returns per predicted event its incident id, or with ``level="case"``
-    its case id (the gold's incident ids are case-level: one id for a person's search, detention, custody ...).
-    None: not clustered."""
+    exactly as the store's articles are; returns per predicted event its incident id (scored against the gold
+    ``incident`` ids: one event of one type), or with ``level="case"`` its case id (against the gold ``case`` ids:
+    one id for a person's search, detention, custody ...). None: not clustered."""
     import settings as config
 
     window = config.INCIDENT_DATE_WINDOW_DAYS if window is None else window

@@ -7,6 +7,7 @@ title and text carry ``<script>`` and ``onerror=`` payloads (as a crawled page c
 from __future__ import annotations
 
 import json
+import re
 import time
 from pathlib import Path
 
@@ -206,8 +207,12 @@ def test_incident_timeline_counts_each_incident_once(client, web_db):
     body = client.get("/api/stats/timeline").json()
     assert body["unit"] == "incidents"
     with Store.open(web_db) as store:
-        active = store.conn.execute("SELECT COUNT(*) FROM incidents WHERE status = 'active'").fetchone()[0]
-    assert body["total"] == active
+        placeable = store.conn.execute(
+            "SELECT COUNT(*) FROM incidents WHERE status = 'active' AND recap_only = 0 "
+            "AND (event_date IS NULL OR length(event_date) >= 7)"
+        ).fetchone()[0]
+    assert body["total"] == placeable > 5
+    assert all(re.fullmatch(r"\d{4}-\d{2}", p) for p in body["periods"])
     events = client.get("/api/stats/timeline", params={"unit": "events"}).json()
     assert events["total"] > body["total"]  # several articles and mentions per incident
 
@@ -464,3 +469,41 @@ def test_alert_rules_read_and_write(tmp_path, web_db):
     from alerts.rules import load_alerts
 
     assert [r.name for r in load_alerts(alerts).rules] == ["disappearances"]
+
+
+# --------------------------------------------------------------------------------------------------- serve
+def test_serve_command_serves_on_loopback(tmp_path, web_db):
+    import shutil
+    import socket
+    import subprocess
+    import sys
+    import urllib.request
+
+    from tests.conftest import cli_env
+
+    db = tmp_path / "served.db"
+    shutil.copy(web_db, db)
+    with Store.open(db) as store:  # one enriched article the index does not have yet: serve indexes it first
+        store.conn.execute("UPDATE articles SET status = 'enriched' WHERE id = ?", (XSS_ID,))
+        store.conn.execute("UPDATE articles SET title = 'Renamed before serving' WHERE id = ?", (XSS_ID,))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--port", str(port)],
+                               env=cli_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/search?q=renamed", timeout=2) as r:
+                    body = json.loads(r.read())
+                    break
+            except OSError:
+                assert process.poll() is None, process.stderr.read()
+                assert time.monotonic() < deadline, "serve did not answer"
+                time.sleep(0.2)
+        assert [h["id"] for h in body["hits"]] == [XSS_ID]
+    finally:
+        process.terminate()
+        out, _ = process.communicate(timeout=15)
+    assert "indexed 1 newly enriched article" in out and f"http://127.0.0.1:{port}/" in out

@@ -126,6 +126,26 @@ def test_search_and_click_a_facet(page, server, tmp_path):
     assert page.locator("#article-text a.mention").count() > 0
 
 
+def test_open_an_incident(page, server, tmp_path):
+    base, _ = server
+    page.goto(base + "/")
+    page.wait_for_selector("#places-map[data-drawn] svg")
+    assert page.locator("#places-map a[href^='/incidents?place=']").count() > 0  # incidents on the map
+    page.locator("header nav a", has_text="Incidents").click()
+    page.wait_for_selector("#incident-summary")
+    assert page.locator("tr.incident").count() > 5
+    link = page.locator("tr.incident td:nth-child(3) a").first
+    title = link.inner_text()
+    link.click()
+    page.wait_for_selector("#incident-title")
+    assert page.inner_text("#incident-title") == title
+    assert page.locator("#incident-reports li").count() >= 1
+    shot(page, tmp_path, "incident")
+    page.locator("#incident-reports a").first.click()
+    page.wait_for_selector("#article-text")
+    assert page.errors == [] and page.dialogs == []
+
+
 def test_hostile_article_shows_as_text(page, server, tmp_path):
     base, _ = server
     page.goto(f"{base}/articles/{XSS_ID}")

@@ -365,8 +365,9 @@ def test_failing_sources_do_not_delay_the_others_and_back_off(tmp_path: Path):
             ("hanging", f"{site.base_url}/hang/hang.xml", "2s"),
             ("refused", f"http://127.0.0.1:{closed}/feed.xml", "2s"),
         ])
+        # POLL_BACKOFF_AFTER: the good feed keeps its 2 s although nothing changes (adaptive polling is tested above)
         proc, log = start_daemon(tmp_path, db, sources, CRIMEA_MONITOR_DOWNLOAD_TIMEOUT="20",
-                                 CRIMEA_MONITOR_POLL_MAX_SECONDS="2",
+                                 CRIMEA_MONITOR_POLL_BACKOFF_AFTER="1000",
                                  CRIMEA_MONITOR_RETRY_TIMES="0", CRIMEA_MONITOR_MIN_TEXT_CHARS="50")
         try:
             wait_for("the first polls", lambda: site.hit_count("/good/feed.xml") >= 1, 30, proc, log)

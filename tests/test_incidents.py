@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from indexer.store import Store
 from items import Enrichment, Relevance, Victim
 from items import Event as Ev
@@ -162,3 +164,130 @@ def test_eval_predictor_uses_the_pipeline_clustering() -> None:
     assert incidents[2][0] not in (incidents[0][0], incidents[0][1])
     cases = cluster_predictions(items, preds, level="case")
     assert cases[0][0] == cases[0][1] == cases[1][0] != cases[2][0]
+
+
+# --- incident-level rules on real processed text (the demo corpus through the real NLP) ------------------------
+CORPUS = Path(__file__).resolve().parent.parent / "monitor/demo/corpus"
+
+
+@pytest.fixture(scope="module")
+def corpus_predictions() -> dict[str, tuple[dict, Enrichment]]:
+    from nlp.evaluate import load_gold, predict
+
+    wanted = {"d010", "d015", "d018", "d025", "d038", "d039", "d053", "d051"}
+    items = [i for f in sorted(CORPUS.glob("articles_*.jsonl")) for i in load_gold(f) if i["id"] in wanted]
+    items.append(next(i for i in load_gold(CORPUS.parent.parent.parent / "nlp/eval/dev_hard.jsonl")
+                      if i["id"] == "h029"))
+    return {i["id"]: (i, p) for i, p in zip(items, predict(items), strict=True)}
+
+
+def _clustered(preds: dict[str, tuple[dict, Enrichment]], *ids: str) -> dict[str, list[tuple[Ev, str | None]]]:
+    """Cluster these articles together: per article, its events with their incident ids."""
+    items, enrichments = zip(*(preds[i] for i in ids), strict=True)
+    incidents = cluster_predictions(list(items), list(enrichments), level="incident")
+    return {i: list(zip(p.events, incidents[n], strict=True)) for n, (i, p) in enumerate(zip(ids, enrichments,
+                                                                                              strict=True))}
+
+
+def _incidents_of(events: list[tuple[Ev, str | None]], kind: str) -> set[str]:
+    return {i for ev, i in events if ev.type == kind and ev.actual and i}
+
+
+def test_a_report_naming_nobody_joins_through_whom_its_article_is_about(corpus_predictions) -> None:
+    # d015 (house arrest of Andrii Kravets) recalls "the searches in seven homes" without naming anyone; d010
+    # reported those searches, also without a named victim, and the detention of Kravets
+    out = _clustered(corpus_predictions, "d010", "d015")
+    later = [ev for ev, _ in out["d015"] if ev.type == "search" and ev.actual]
+    assert later and not any(v.entity_id and v.entity_id.startswith("person:") for ev in later for v in ev.victims)
+    assert len(_incidents_of(out["d010"], "search") | _incidents_of(out["d015"], "search")) == 1
+
+
+def test_undated_follow_up_joins_the_victims_only_incident_of_its_type(corpus_predictions) -> None:
+    # d025 (2 Nov): "Savchuk had spent three weeks in the centre ..." (no date) -> the detention of 9 Oct (d018);
+    # "served three years" -> the same sentence; the deportation of 30 Oct is not the expulsion order of 9 Oct
+    out = _clustered(corpus_predictions, "d018", "d025")
+    for kind in ("detention", "sentence"):
+        later = _incidents_of(out["d025"], kind)
+        assert later and later <= _incidents_of(out["d018"], kind), kind
+    first = {a: next(i for ev, i in out[a] if ev.type == "deportation" and ev.actual) for a in ("d018", "d025")}
+    assert first["d018"] != first["d025"]
+
+
+def test_transliterated_victim_and_named_group_link_reports(corpus_predictions) -> None:
+    # Tokhtarov / Tohtarov / Toqtarov: the beating of 12 October, reported three times
+    out = _clustered(corpus_predictions, "d038", "d039", "d053")
+    assert len(set().union(*(_incidents_of(out[a], "assault") for a in ("d038", "d039", "d053")))) == 1
+    # the 2017 ban of Jehovah's Witnesses (an unlinked but proper-named victim), recalled in three articles
+    out = _clustered(corpus_predictions, "d010", "d051", "h029")
+    assert len(set().union(*(_incidents_of(out[a], "ban") for a in ("d010", "d051", "h029")))) == 1
+
+
+def test_store_clustering_of_real_articles_joins_bare_follow_ups(tmp_path: Path) -> None:
+    from pipelines.enrich import enrich
+    from tests.conftest import store_with_corpus
+
+    db = tmp_path / "m.db"
+    store_with_corpus(db, limit=6)  # d000, d054, d001, d002, d031, d007: the Stroganovka raid reported three times
+    with Store.open(db) as store:
+        enrich(store)
+        cluster_pending(store)
+        by_type = {}
+        for row in store.list_incidents():
+            by_type.setdefault(row["type"], []).append(row)
+        # d007 names the four men only in its custody report, yet its "FSB raids on Tuesday" join the search
+        assert [r["article_count"] for r in by_type["search"]] == [3]
+        assert [r["article_count"] for r in by_type["charge"]] == [3]
+        assert max(r["article_count"] for r in by_type["detention"]) == 3
+
+
+def test_undated_follow_up_is_ambiguous_between_two_incidents(tmp_path: Path) -> None:
+    with Store.open(tmp_path / "m.db") as store:
+        add_article(store, "a1", "2026-09-16T10:00:00+03:00", [event("custody", "2026-09-15", KURT)])
+        add_article(store, "a2", "2026-11-14T10:00:00+03:00", [event("custody", "2026-11-13", KURT)])
+        # an extension two months later is another custody incident, and an undated mention cannot tell which
+        add_article(store, "a3", "2026-11-30T10:00:00+03:00", [event("custody", None, KURT)])
+        cluster_pending(store)
+        assert sorted(r["article_count"] for r in _active(store)) == [1, 1, 1]
+    with Store.open(tmp_path / "n.db") as store:
+        add_article(store, "a1", "2026-09-16T10:00:00+03:00", [event("custody", "2026-09-15", KURT)])
+        add_article(store, "a3", "2026-11-30T10:00:00+03:00", [event("custody", None, KURT)])
+        add_article(store, "a4", "2026-11-30T11:00:00+03:00", [event("custody", None, SEIT)])
+        cluster_pending(store)
+        assert sorted(r["article_count"] for r in _active(store)) == [1, 2]  # only the one with his name joins
+
+
+def test_place_only_and_context_links_respect_dates_and_perpetrators(tmp_path: Path) -> None:
+    police, fsb = "org:police", "org:fsb"
+    with Store.open(tmp_path / "m.db") as store:
+        first = event("search", "2026-09-08", place="place:bakhchysarai")
+        first.perpetrator_id = police
+        add_article(store, "a1", "2026-09-08T10:00:00+03:00", [first, event("detention", "2026-09-08", KURT)])
+        other = event("search", "2026-09-08", place="place:bakhchysarai")
+        other.perpetrator_id = fsb
+        # same village and day, but another perpetrator: another search
+        add_article(store, "a2", "2026-09-09T10:00:00+03:00", [other])
+        # names nobody, undated, but is about Kurtmollaev: joins his one search in the window
+        add_article(store, "a3", "2026-09-10T10:00:00+03:00",
+                    [event("search", None), event("custody", "2026-09-10", KURT)])
+        cluster_pending(store)
+        searches = sorted(r["article_count"] for r in _active(store) if r["type"] == "search")
+        assert searches == [1, 2]
+
+
+def test_eval_scores_incidents_and_cases_separately() -> None:
+    from nlp.evaluate import score
+
+    def pred(*kinds: str) -> Enrichment:
+        return Enrichment(Relevance(True, 1.0), events=[Ev(k, k, 0, 1, "") for k in kinds])
+
+    gold = [
+        {"text": "a", "events": [{"type": "search", "incident": "A:search", "case": "A"},
+                                 {"type": "detention", "incident": "A:detention", "case": "A"}]},
+        {"text": "b", "events": [{"type": "custody", "incident": "A:custody", "case": "A"}]},
+    ]
+    preds = [pred("search", "detention"), pred("custody")]
+    result = score(gold, preds, incident_ids=[["x", "y"], ["z"]], case_ids=[["c", "c"], ["c"]])
+    assert result["incidents"]["pairwise"] == {"p": 1.0, "r": 1.0, "f1": 1.0}  # no pair, nothing wrong
+    assert result["cases"]["pairwise"] == {"p": 1.0, "r": 1.0, "f1": 1.0}  # three pairs, all right
+    wrong = score(gold, preds, incident_ids=[["x", "x"], ["z"]], case_ids=[["c", "c"], ["d"]])
+    assert wrong["incidents"]["pairwise"]["p"] == 0.0 and wrong["cases"]["pairwise"]["r"] == round(1 / 3, 4)

@@ -407,8 +407,7 @@ class Daemon:
             last = next((ln for ln in reversed(err.splitlines()) if ln.strip()), f"exit code {proc.returncode}")
             if "not writable" in last or "could not commit" in last:
                 self._store_trouble(last)
-            if not self.stop_event.is_set():
-                logger.error("enrichment failed: %s", last[:500])
+            logger.error("DEBUG enrichment failed: %s / %s", last[:500], err[-2000:])
             if run_id is not None:
                 status = "interrupted" if self.stop_event.is_set() else "failed"
                 self._with_store(lambda s: s.finish_job_run(run_id, status, {"error": last[:500]}))

@@ -28,6 +28,7 @@ _stop = False
 def _on_term(signum: int, frame: object) -> None:
     global _stop
     _stop = True
+    sys.stderr.write("DEBUG-TERM received\n")
 
 
 def _index(store: Store, report: dict[str, Any]) -> None:
