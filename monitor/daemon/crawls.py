@@ -89,12 +89,14 @@ class CrawlDispatcher:
         timeout: float,
         on_batch_start: Callable[[list[str], int], int | None] | None = None,
         on_batch_end: Callable[[int | None, dict[str, Any]], None] | None = None,
+        on_store_trouble: Callable[[str], None] | None = None,
     ) -> None:
         self.env = {**env, "CRIMEA_MONITOR_POLL_REPORT_LINES": "true"}
         self.window = window
         self.timeout = timeout
         self.on_batch_start = on_batch_start
         self.on_batch_end = on_batch_end
+        self.on_store_trouble = on_store_trouble
         self._cond = threading.Condition()
         self._pending: dict[str, Future] = {}
         self._running: set[str] = set()
@@ -206,6 +208,9 @@ class CrawlDispatcher:
                 self._resolve_from_marker(batch, line[len(POLL_MARKER):])
                 continue
             tail = [*tail[-19:], line]
+            if self.on_store_trouble is not None and any(t in line for t in _STORE_TROUBLE):
+                # A crawl that cannot write (locked store, full disk) logs and carries on: say so loudly.
+                self.on_store_trouble(line[:500])
             if " ERROR" in line or line.startswith("error:"):
                 logger.warning("crawl: %s", line)
             else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +41,8 @@ class FanOutNotifier:
     prefers one missed duplicate channel over a flood of repeats.
     """
 
-    def __init__(self, channels: list[HealthNotifier], on_sent: object = None) -> None:
+    def __init__(self, channels: list[HealthNotifier],
+                 on_sent: Callable[[HealthNotice], None] | None = None) -> None:
         self.channels = channels
         self.on_sent = on_sent
 
@@ -55,7 +57,7 @@ class FanOutNotifier:
                 failures.append(exc)
         if self.channels and len(failures) == len(self.channels):
             raise RuntimeError(f"no channel took health notice {notice.key}: {failures[0]}")
-        if callable(self.on_sent):
+        if self.on_sent is not None:
             self.on_sent(notice)
 
 

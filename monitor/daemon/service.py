@@ -115,7 +115,7 @@ class Daemon:
         self.notifier = FanOutNotifier(channels, on_sent=self._notice_sent)
         self.dispatcher = CrawlDispatcher(
             cfg.child_env, window=cfg.batch_window, max_processes=cfg.max_processes, timeout=cfg.crawl_timeout,
-            on_batch_start=self._batch_started, on_batch_end=self._batch_ended,
+            on_batch_start=self._batch_started, on_batch_end=self._batch_ended, on_store_trouble=self._store_trouble,
         )
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{cfg.scheduler_db}")},
@@ -130,6 +130,7 @@ class Daemon:
         self._enrich_again = False
         self._worker: subprocess.Popen | None = None
         self._store_problem: str | None = None
+        self._store_trouble_at = 0.0
         self._lock_file: Any = None
 
     # --- lifecycle -------------------------------------------------------------------------------------------
@@ -403,11 +404,12 @@ class Daemon:
             with contextlib.suppress(ValueError):
                 report = json.loads(line)
                 break
-        if proc.returncode != 0 or not report:
+        if not report:  # the report is the worker's last act: without it, the run did not finish
             last = next((ln for ln in reversed(err.splitlines()) if ln.strip()), f"exit code {proc.returncode}")
             if "not writable" in last or "could not commit" in last:
                 self._store_trouble(last)
-            logger.error("DEBUG enrichment failed: %s / %s", last[:500], err[-2000:])
+            if not self.stop_event.is_set():
+                logger.error("enrichment failed: %s", last[:500])
             if run_id is not None:
                 status = "interrupted" if self.stop_event.is_set() else "failed"
                 self._with_store(lambda s: s.finish_job_run(run_id, status, {"error": last[:500]}))
@@ -434,6 +436,10 @@ class Daemon:
         if result is None:
             return
         healths, delivered = result
+        # The health check wrote to the store; with no new trouble for a whole health interval, it is over (a
+        # recovery noticed at the first good write would flap with an intermittently locked store).
+        if self._store_problem is not None and time.monotonic() - self._store_trouble_at > self.cfg.health_interval:
+            self._store_recovered()
         for health in healths:
             self.metrics.consecutive_failures.labels(health.source_id).set(health.consecutive_failures)
         self._update_queue(self._with_store(lambda s: s.count_articles()) or {})
@@ -457,12 +463,11 @@ class Daemon:
         except StoreError as exc:
             self._store_trouble(str(exc))
             return None
-        if self._store_problem is not None:
-            self._store_recovered()
         return value
 
     def _store_trouble(self, detail: str) -> None:
         self.metrics.store_errors.inc()
+        self._store_trouble_at = time.monotonic()
         logger.error("store problem: %s", detail)
         if self._store_problem is not None:
             return
