@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 import os
 import threading
+from collections import OrderedDict
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
@@ -45,6 +46,7 @@ TITLE_BOOST = 2.0
 FACET_SIZE = 20
 SNIPPET_CHARS = 220
 HIGHLIGHT_PREFIX_TERMS = 64
+SEARCH_CACHE_SIZE = 512  # recent search results kept until the next commit
 WRITER_HEAP = 128_000_000  # shared by the writer threads
 WRITER_THREADS = max(1, min(4, os.cpu_count() or 1))
 MONTH_BUCKETS = 12 * 200  # every month of two centuries: the month facet is never truncated
@@ -164,6 +166,9 @@ class TantivyBackend:
         self._fold = _folded_analyzer()
         self._lock = threading.Lock()
         self._open_writer: tantivy.IndexWriter | None = None
+        self._cache: OrderedDict[SearchRequest, SearchResult] = OrderedDict()
+        self._cache_lock = threading.Lock()
+        self._cache_generation: tuple[int, int, int] | None = None
 
     # ------------------------------------------------------------------------------------------ writing
     def _writer(self) -> tantivy.IndexWriter:
@@ -446,7 +451,41 @@ class TantivyBackend:
             text = text.rsplit(" ", 1)[0] + " …"
         return html.escape(text, quote=False)
 
+    def _generation(self) -> tuple[int, int, int] | None:
+        """Identity of the last commit: Tantivy rewrites meta.json atomically on every commit, by any process."""
+        try:
+            st = os.stat(self.index_dir / "meta.json")
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size)
+
     def search(self, request: SearchRequest) -> SearchResult:
+        """Search, answering a repeated request from a small cache until the next commit changes the index.
+
+        Like Elasticsearch's request cache: dashboards, facet sidebars and paging repeat the same requests, and a
+        facet count over the whole corpus costs milliseconds each time.
+        """
+        generation = self._generation()
+        if generation is None:
+            return self._search(request)
+        with self._cache_lock:
+            if generation != self._cache_generation:
+                self._cache.clear()
+                self._cache_generation = generation
+                self._index.reload()  # see the commit now, not after the reader's polling delay
+            cached = self._cache.get(request)
+            if cached is not None:
+                self._cache.move_to_end(request)
+                return cached
+        result = self._search(request)
+        with self._cache_lock:
+            if self._cache_generation == generation:
+                self._cache[request] = result
+                while len(self._cache) > SEARCH_CACHE_SIZE:
+                    self._cache.popitem(last=False)
+        return result
+
+    def _search(self, request: SearchRequest) -> SearchResult:
         query = parse(request.query)
         tq = self.to_tantivy(query)
         searcher = self._index.searcher()
