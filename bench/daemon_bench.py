@@ -61,7 +61,7 @@ class UnchangedFeeds:
         site = self
 
         class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
+            protocol_version = "HTTP/1.0"
 
             def log_message(self, format: str, *args: object) -> None:
                 pass
