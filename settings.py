@@ -104,6 +104,9 @@ MISFIRE_GRACE_SECONDS = _env_int("MISFIRE_GRACE_SECONDS", 24 * 3600)  # a poll m
 # Sources that come due within one window share one crawl process (a process per poll costs ~1 s of CPU).
 CRAWL_BATCH_WINDOW = _env_float("CRAWL_BATCH_WINDOW", 5.0)
 CRAWL_MAX_PROCESSES = _env_int("CRAWL_MAX_PROCESSES", 2)  # crawl processes at once
+# The daemon asks a feed with stored validators itself (one conditional GET) and starts a crawl only when it did
+# not answer 304: an unchanged feed then costs a 304 and no crawl process.
+FEED_PRECHECK = _env_bool("FEED_PRECHECK", True)
 CRAWL_TIMEOUT_SECONDS = _env_int("CRAWL_TIMEOUT_SECONDS", 1800)  # a crawl process running longer is killed
 ENRICH_INTERVAL_SECONDS = _env_int("ENRICH_INTERVAL_SECONDS", 300)  # also run right after a crawl stored news
 ENRICH_TIMEOUT_SECONDS = _env_int("ENRICH_TIMEOUT_SECONDS", 3600)

@@ -26,7 +26,6 @@ def run(
     """Run the monitoring daemon: poll every source on schedule, enrich, index and alert, until SIGTERM/Ctrl-C."""
     from monitor.daemon.logs import setup_logging
     from monitor.daemon.service import Daemon, DaemonConfig, DaemonError
-    from pipelines.crawl import DEMO_OVERRIDES
     from pipelines.health import PollingPolicy
 
     db = _db()
@@ -40,6 +39,7 @@ def run(
     policy = PollingPolicy.from_settings(config)
     if demo:
         from monitor.demo.site import DemoSite
+        from pipelines.crawl import DEMO_OVERRIDES  # imports Scrapy (~100 MB): only for the demo
 
         try:
             interval = parse_duration(config.DEMO_INTERVAL)

@@ -230,6 +230,29 @@ def test_poll_outcome_tells_failure_from_partial_trouble():
     assert poll_outcome(refused) == (False, False, "connection refused x1")
 
 
+def test_full_disk_is_one_health_problem_until_it_is_over(tmp_path: Path):
+    from indexer.store import Store
+    from pipelines.health import HealthLimits, HealthNotice, check_health
+
+    class Collect:
+        def __init__(self) -> None:
+            self.notices: list[HealthNotice] = []
+
+        def deliver(self, notice: HealthNotice) -> None:
+            self.notices.append(notice)
+
+    sink = Collect()
+    with Store.open(tmp_path / "m.db") as store:
+        full = HealthLimits(failures=3, stale_factor=5, stale_min_seconds=3600, disk_min_free_mb=10**12)
+        for _ in range(3):  # checked again and again while the disk stays full: one notice
+            check_health(store, [], full, sink)
+        check_health(store, [], HealthLimits(3, 5, 3600, disk_min_free_mb=1), sink)
+        check_health(store, [], HealthLimits(3, 5, 3600, disk_min_free_mb=1), sink)
+    assert [(n.subject, n.kind, n.recovery) for n in sink.notices] == [("store", "disk", False),
+                                                                     ("store", "disk", True)]
+    assert "MB free" in sink.notices[0].detail
+
+
 # --- the daemon ---------------------------------------------------------------------------------------------
 def alerts_file(tmp: Path, rule_query: str | None = None) -> tuple[Path, Path]:
     """An alerts.toml with one JSON Lines channel (and a rule, if given); returns it and the channel's file."""
@@ -423,3 +446,6 @@ def test_stale_source_gives_one_health_alert_and_one_recovery_notice(tmp_path: P
     through_channel = [(n["subject"], n["kind"], n["recovery"]) for n in jsonl(channel) if n.get("rule") == "health"]
     assert through_channel == [("quiet", "stale", False), ("quiet", "stale", True)]
     assert scalar(db, "SELECT COUNT(*) FROM health_problems WHERE resolved_at IS NULL") == 0
+    # an unchanged feed cost a conditional GET (304) and no crawl process: two crawls, one per change
+    assert scalar(db, "SELECT polls FROM source_health WHERE source_id = 'quiet'") >= 6
+    assert scalar(db, "SELECT COUNT(*) FROM job_runs WHERE kind = 'crawl'") == 2

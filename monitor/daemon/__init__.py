@@ -12,9 +12,14 @@ all. Chosen over one asyncio loop shared by ``AsyncIOScheduler`` and Scrapy's ``
   store, so a killed child (or daemon; children die with it, see ``crawls.py``) leaves nothing half-done that the
   next crawl would not finish exactly once.
 
-A process per poll costs about a second of CPU (imports), too much for hundreds of feeds polled every minute, so
-sources that come due within ``CRAWL_BATCH_WINDOW`` share one child; each source's result is read from the child's
-stderr the moment its spider closes, so a slow or hanging source never holds back the others sharing its process.
+A process per poll costs ~1.4 s of CPU (measured by bench/daemon_bench.py), far too much for hundreds of feeds
+polled every minute, so
+- a feed whose start URLs all have validators is first asked by the daemon itself (``feedcheck.py``): a 304 is an
+  unchanged poll and starts no process at all; only feeds that changed (or failed) are crawled;
+- sources that come due within ``CRAWL_BATCH_WINDOW`` share one child (``run_crawl`` takes several sources); each
+  source's result is read from the child's stderr the moment its spider closes, so a slow or hanging source never
+  holds back the others sharing its process.
+Poll jobs hand their source to the dispatcher and return; the dispatcher runs one poll per source at a time.
 
 Enrichment (spaCy, CPU-heavy) runs in a separate child too (``python -m monitor.daemon.worker``, at a lower CPU
 priority), then indexes and runs the alerting step; it never blocks the scheduler nor any crawl.

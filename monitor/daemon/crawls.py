@@ -1,10 +1,11 @@
 """Crawl child processes: sources due together share one ``python -m monitor crawl`` process.
 
-A poll job asks the dispatcher for its source and waits for the result. The dispatcher collects the sources that
-come due within ``window`` seconds into one child (several ``--source`` options), at most ``max_processes`` children
-at a time. Each child writes one line per source to stderr when that source's spider closes
-(``pipelines.health.POLL_MARKER``), so each source's job ends as soon as its own crawl is done: a source that hangs
-until its timeout keeps its child alive, but not the jobs of the sources it shares the child with.
+A poll job hands its source to the dispatcher, which runs one poll per source at a time. The dispatcher collects
+the sources that come due within ``window`` seconds, settles the ones the feed pre-check finds unchanged, and crawls
+the rest in one child (several ``--source`` options), at most ``max_processes`` children at a time. Each child
+writes one line per source to stderr when that source's spider closes (``pipelines.health.POLL_MARKER``), so each
+source's poll ends as soon as its own crawl is done: a source that hangs until its timeout keeps its child alive,
+but does not hold back the sources it shares the child with.
 
 Children die with the daemon (PR_SET_PDEATHSIG), so a SIGKILLed daemon leaves no orphan crawl that the restarted
 daemon would race with; what the killed child had not finished is still pending in the store's frontier.
@@ -90,6 +91,7 @@ class CrawlDispatcher:
         on_batch_start: Callable[[list[str], int], int | None] | None = None,
         on_batch_end: Callable[[int | None, dict[str, Any]], None] | None = None,
         on_store_trouble: Callable[[str], None] | None = None,
+        precheck: Callable[[list[str]], dict[str, PollResult]] | None = None,
     ) -> None:
         self.env = {**env, "CRIMEA_MONITOR_POLL_REPORT_LINES": "true"}
         self.window = window
@@ -97,6 +99,7 @@ class CrawlDispatcher:
         self.on_batch_start = on_batch_start
         self.on_batch_end = on_batch_end
         self.on_store_trouble = on_store_trouble
+        self.precheck = precheck
         self._cond = threading.Condition()
         self._pending: dict[str, Future] = {}
         self._running: set[str] = set()
@@ -142,6 +145,16 @@ class CrawlDispatcher:
                 taken = dict(self._pending)
                 self._pending.clear()
                 self._running.update(taken)
+            if self.precheck is not None and taken:
+                try:
+                    settled = self.precheck(list(taken))
+                except Exception:  # the crawl then does the work the check would have saved
+                    logger.exception("feed pre-check failed")
+                    settled = {}
+                for source_id, result in settled.items():
+                    taken.pop(source_id).set_result(result)
+                    with self._cond:
+                        self._running.discard(source_id)
             groups = [[s] for s in taken if s in self._solo]
             shared = [s for s in taken if s not in self._solo]
             if shared:

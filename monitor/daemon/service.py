@@ -29,12 +29,14 @@ from apscheduler.jobstores.base import JobLookupError
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import SQLAlchemyError
 
 import settings as config
 from crawlers.sources import Source
 from indexer.store import Store, StoreError
 from monitor.daemon import jobs
 from monitor.daemon.crawls import CrawlDispatcher, DispatcherStopped, PollResult, child_setup
+from monitor.daemon.feedcheck import FeedChecker
 from monitor.daemon.metrics import Metrics
 from monitor.daemon.notify import FanOutNotifier, JsonlNotifier, alert_channels
 from pipelines.health import (
@@ -86,6 +88,7 @@ class DaemonConfig:
     metrics_host: str = config.METRICS_HOST
     metrics_port: int = config.METRICS_PORT
     health_alerts_file: str = config.HEALTH_ALERTS_FILE
+    feed_precheck: bool = config.FEED_PRECHECK
     extra_channels: list[HealthNotifier] = field(default_factory=list)
 
     @classmethod
@@ -116,12 +119,14 @@ class Daemon:
         self.dispatcher = CrawlDispatcher(
             cfg.child_env, window=cfg.batch_window, max_processes=cfg.max_processes, timeout=cfg.crawl_timeout,
             on_batch_start=self._batch_started, on_batch_end=self._batch_ended, on_store_trouble=self._store_trouble,
+            precheck=self._precheck if cfg.feed_precheck else None,
         )
+        self.feeds = FeedChecker(config.USER_AGENT, float(config.DOWNLOAD_TIMEOUT), config.ROBOTSTXT_OBEY)
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{cfg.scheduler_db}")},
-            # Poll jobs only wait on their crawl child, so one thread per source costs nothing but a stack; the
-            # enrichment job has its own executor so that a long enrichment never holds up a poll.
-            executors={"default": ThreadPoolExecutor(len(sources) + 4), "enrich": ThreadPoolExecutor(1)},
+            # Poll jobs only hand their source to the dispatcher and return (a thread per waiting poll cost ~100 MB
+            # with 200 sources); the enrichment job has its own executor so it never holds up a poll.
+            executors={"default": ThreadPoolExecutor(8), "enrich": ThreadPoolExecutor(1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": cfg.misfire_grace},
             timezone=UTC,
         )
@@ -153,7 +158,10 @@ class Daemon:
                 logger.error("metrics endpoint %s:%s not started: %s", self.cfg.metrics_host, self.cfg.metrics_port,
                              exc)
             self.dispatcher.start()
-            self.scheduler.start(paused=True)
+            try:
+                self.scheduler.start(paused=True)
+            except SQLAlchemyError as exc:
+                raise DaemonError(f"cannot open the job store {self.cfg.scheduler_db}: {exc}") from exc
             self._sync_jobs()
             self._resume_unfinished()
             self._register_alert_rules()
@@ -202,6 +210,7 @@ class Daemon:
             if self._worker is not None:
                 with contextlib.suppress(ProcessLookupError):
                     self._worker.kill()
+        self.feeds.close()
         done = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True}, daemon=True)
         done.start()
         done.join(10)
@@ -295,11 +304,57 @@ class Daemon:
         source = self.sources.get(source_id)
         if source is None or self.stop_event.is_set():
             return
+        # The dispatcher runs one poll per source at a time (a poll asked for while one runs is that poll), so
+        # the job returns at once and the result is accounted when the crawl reports it.
+        self.dispatcher.poll(source_id).add_done_callback(lambda future: self._accounted(source, future))
+
+    def _accounted(self, source: Source, future: Any) -> None:
         try:
-            result = self.dispatcher.poll(source_id).result()
+            result = future.result()
         except DispatcherStopped:
             return
-        self._account(source, result)
+        try:
+            self._account(source, result)
+        except Exception:  # accounting runs in a crawl's reader thread: never let it die silently
+            logger.exception("poll of %s not accounted", source.id)
+
+    def _precheck(self, source_ids: list[str]) -> dict[str, PollResult]:
+        """Feed sources whose every start URL answers 304 right now: accounted as unchanged polls, no crawl."""
+        pending = set(self._with_store(lambda s: s.sources_with_pending_urls()) or [])
+        asks: list[tuple[str, str, str | None, str | None]] = []
+        for source_id in source_ids:
+            source = self.sources.get(source_id)
+            if source is None or source.kind != "feed" or source_id in pending:
+                continue
+            states = [self._with_store(lambda s, u=url: s.fetch_state(u)) for url in source.start_urls]
+            if all(st is not None and (st["etag"] or st["last_modified"]) for st in states):
+                asks += [(source_id, url, st["etag"], st["last_modified"])
+                         for url, st in zip(source.start_urls, states, strict=True)]
+        if not asks:
+            return {}
+        answers = self.feeds.unchanged_all([(url, etag, modified) for _, url, etag, modified in asks])
+        verdict: dict[str, bool] = {}
+        for (source_id, _url, _e, _m), unchanged in zip(asks, answers, strict=True):
+            verdict[source_id] = verdict.get(source_id, True) and unchanged
+        settled = {}
+        for source_id, unchanged in verdict.items():
+            if not unchanged:
+                continue
+            source = self.sources[source_id]
+            report = {"source_id": source_id, "name": source.name, "fetched": 0, "new": 0, "updated": 0,
+                      "feeds_unchanged": len(source.start_urls), "errors": {}, "finish_reason": "finished",
+                      "precheck": True}
+
+            def record(store: Store, sid: str = source_id, urls: tuple[str, ...] = source.start_urls,
+                       rep: dict[str, Any] = report) -> None:
+                with store.transaction():
+                    for url in urls:
+                        store.record_fetch(url, sid, 304)
+                    store.record_poll(sid, ok=True, changed=False, error=None, report=rep)
+
+            self._with_store(record)
+            settled[source_id] = PollResult(source_id, report, ok=True)
+        return settled
 
     def _account(self, source: Source, result: PollResult) -> None:
         if result.report is None and result.ok:
