@@ -267,17 +267,20 @@ def check_health(
     nor forgets a notice.
     """
     healths = assess(store, source_ids, limits, now)
+    # Only transitions write: hundreds of healthy sources cost one read, not a transaction each.
+    already = {(row["subject"], row["kind"]) for row in store.health_problems(open_only=True, limit=100_000)}
     for health in healths:
         for kind, active in (("failing", health.failing), ("stale", health.stale)):
-            if active:
+            key = (health.source_id, kind)
+            if active and key not in already:
                 if store.open_health_problem(health.source_id, kind, _problem_detail(health, kind)) is not None:
                     logger.warning("source %s is %s: %s", health.source_id, kind, _problem_detail(health, kind))
-            elif store.resolve_health_problem(health.source_id, kind) is not None:
+            elif not active and key in already and store.resolve_health_problem(*key) is not None:
                 logger.info("source %s is no longer %s", health.source_id, kind)
     free = disk_free_mb(store.path)
-    if free < limits.disk_min_free_mb:
+    if free < limits.disk_min_free_mb and ("store", "disk") not in already:
         store.open_health_problem("store", "disk", f"{free:.0f} MB free beside {store.path}")
-    else:
+    elif free >= limits.disk_min_free_mb and ("store", "disk") in already:
         store.resolve_health_problem("store", "disk")
     return healths, deliver_due(store, notifier)
 
