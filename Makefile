@@ -45,6 +45,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.nlp_bench
 	$(BIN)/python -m bench.search_bench
 	$(BIN)/python -m bench.api_bench
+	$(BIN)/python -m bench.daemon_bench
 
 clean:
 	rm -rf data/demo.db* data/demo.index .pytest_cache .ruff_cache

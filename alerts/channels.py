@@ -67,18 +67,30 @@ def _headline(inc: dict[str, Any]) -> str:
 
 
 def send(channel: Channel, alerts: list[dict[str, Any]], timeout: float = 10.0) -> None:
+    """Deliver incident alerts (one, or a digest) through one channel; DeliveryError when it did not go out."""
+    subject, body = render_text(alerts)
+    deliver(channel, "ALERT", subject, body, alerts, timeout)
+
+
+def send_notice(channel: Channel, subject: str, body: str, payload: dict[str, Any], timeout: float = 10.0) -> None:
+    """Deliver a notice that is not an incident (a source's health problem or its recovery) the same way."""
+    deliver(channel, "NOTICE", subject, body, [payload], timeout)
+
+
+def deliver(channel: Channel, kind: str, subject: str, body: str, records: list[dict[str, Any]],
+            timeout: float) -> None:
+    """People get ``subject`` and ``body``; machines (JSON Lines, webhooks, the e-mail attachment) get ``records``."""
     if channel.type == "console":
-        subject, body = render_text(alerts)
-        sys.stdout.write(f"ALERT {subject}\n{body}")
+        sys.stdout.write(f"{kind} {subject}\n{body}")
         sys.stdout.flush()
     elif channel.type == "jsonl":
-        _jsonl(channel, alerts)
+        _jsonl(channel, records)
     elif channel.type == "webhook":
-        _webhook(channel, alerts, timeout)
+        _webhook(channel, records, timeout)
     elif channel.type == "email":
-        _email(channel, alerts, timeout)
+        _email(channel, subject, body, records, timeout)
     elif channel.type == "apprise":
-        _apprise(channel, alerts)
+        _apprise(channel, subject, body)
     else:  # pragma: no cover - rules.py admits only the types above
         raise DeliveryError(f"unknown channel type {channel.type!r}")
 
@@ -115,9 +127,8 @@ def _webhook(channel: Channel, alerts: list[dict[str, Any]], timeout: float) -> 
         raise DeliveryError(f"webhook {channel.options['url']}: {getattr(exc, 'reason', exc)}") from None
 
 
-def _email(channel: Channel, alerts: list[dict[str, Any]], timeout: float) -> None:
+def _email(channel: Channel, subject: str, body: str, alerts: list[dict[str, Any]], timeout: float) -> None:
     o = channel.options
-    subject, body = render_text(alerts)
     message = EmailMessage()
     message["Subject"] = subject
     message["From"] = o["sender"]
@@ -141,13 +152,12 @@ def _email(channel: Channel, alerts: list[dict[str, Any]], timeout: float) -> No
         raise DeliveryError(f"e-mail via {host}:{port}: {exc}") from None
 
 
-def _apprise(channel: Channel, alerts: list[dict[str, Any]]) -> None:
+def _apprise(channel: Channel, subject: str, body: str) -> None:
     import apprise
 
     notifier = apprise.Apprise()
     for url in channel.options["urls"]:
         if not notifier.add(url):
             raise DeliveryError(f"apprise: not a URL apprise understands: {url.split('://', 1)[0]}://…")
-    subject, body = render_text(alerts)
     if not notifier.notify(title=subject, body=body):
         raise DeliveryError("apprise: the notification was not accepted by every URL")

@@ -40,12 +40,15 @@ def make_pages(count: int, seed: int = 7) -> list[tuple[str, bytes]]:
     return pages
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128  # read by listen() in the constructor: 16 concurrent connections overflow the default 5
+
+
 class BenchSite:
     def __init__(self, count: int) -> None:
         self.pages = dict(make_pages(count))
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-        self._server.request_queue_size = 128
+        self._server = _Server(("127.0.0.1", 0), self._handler())
 
     @property
     def base_url(self) -> str:

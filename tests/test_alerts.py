@@ -292,3 +292,33 @@ def test_digest_rule_sends_one_message_for_several_incidents(tmp_path: Path) -> 
         add_article(store, "a3", "2026-10-20T10:00:00+03:00", [event("search", "2026-10-20", KURT)])
         second = _cycle(store, config)
         assert len(second.fired) == 1 and second.delivery.waiting == 1 and second.delivery.sent == 0
+
+
+def test_health_notice_goes_out_by_email_like_an_alert(tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    from monitor.daemon.notify import AlertChannelsNotifier
+    from pipelines.health import HealthNotice
+
+    received = []
+
+    class Keep(Message):
+        def handle_message(self, message) -> None:
+            received.append(message)
+
+    port = _free_port()
+    alerts = tmp_path / "alerts.toml"
+    alerts.write_text(f'[channels.mail]\ntype = "email"\nhost = "127.0.0.1"\nport = {port}\n'
+                      'sender = "monitor@example.org"\nto = ["desk@example.org"]\n', encoding="utf-8")
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        notice = HealthNotice(problem_id=7, subject="qha", kind="stale", detail="nothing new for 9 days",
+                              recovery=False, opened_at="2026-11-20T10:00:00+00:00")
+        AlertChannelsNotifier(alerts, "*").deliver(notice)
+    finally:
+        controller.stop()
+    [message] = received
+    assert message["Subject"] == "[health] [crimea-monitor] health problem: qha is stale"
+    assert "nothing new for 9 days" in message.get_payload()[0].get_payload(decode=True).decode()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -62,14 +61,8 @@ class FanOutNotifier:
 
 
 class AlertChannelsNotifier:
-    """Health notices through the channels of the alerts file (issue 5's ``alerts.channels.send``).
-
-    JSON Lines and webhook channels get the notice as a JSON payload (``"rule": "health"``); the console gets one
-    readable block. E-mail and apprise render incident alerts only (``alerts.channels.render_text``), so they are
-    left out until the alert channels can send a plain notice.
-    """
-
-    PAYLOAD_TYPES = ("jsonl", "webhook")
+    """Health notices through the channels of the alerts file (``alerts.channels.send_notice``): people get a
+    subject and a text (console, e-mail, apprise), machines the notice as JSON (``"rule": "health"``)."""
 
     def __init__(self, alerts_path: str | Path, names: str, timeout: float = 10.0) -> None:
         from alerts.rules import load_alerts
@@ -81,22 +74,15 @@ class AlertChannelsNotifier:
             logger.error("HEALTH_CHANNELS names unknown channel(s) %s of %s", ", ".join(sorted(unknown)),
                          alerts_path)
         self.channels = [c for name, c in config.channels.items() if wanted is None or name in wanted]
-        for channel in self.channels:
-            if channel.type not in (*self.PAYLOAD_TYPES, "console"):
-                logger.warning("health notices are not sent through %s channel %r (incident alerts only)",
-                               channel.type, channel.name)
         self.timeout = timeout
 
     def deliver(self, notice: HealthNotice) -> None:
-        from alerts.channels import send
+        from alerts.channels import send_notice
 
         payload: dict[str, Any] = {"rule": "health", **notice.as_dict()}
+        body = f"{notice.detail}\n({notice.key})\n"
         for channel in self.channels:
-            if channel.type in self.PAYLOAD_TYPES:
-                send(channel, [payload], timeout=self.timeout)
-            elif channel.type == "console":
-                sys.stdout.write(f"HEALTH {notice.title}\n  {notice.detail}\n  ({notice.key})\n")
-                sys.stdout.flush()
+            send_notice(channel, f"[health] {notice.title}", body, payload, timeout=self.timeout)
 
 
 def alert_channels(alerts_path: str | Path, names: str, timeout: float) -> list[HealthNotifier]:

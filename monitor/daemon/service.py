@@ -36,7 +36,7 @@ from crawlers.sources import Source
 from indexer.store import Store, StoreError
 from monitor.daemon import jobs
 from monitor.daemon.crawls import CrawlDispatcher, DispatcherStopped, PollResult, child_setup
-from monitor.daemon.feedcheck import FeedChecker
+from crawlers.feedcheck import FeedChecker
 from monitor.daemon.metrics import Metrics
 from monitor.daemon.notify import FanOutNotifier, JsonlNotifier, alert_channels
 from pipelines.health import (

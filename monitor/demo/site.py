@@ -35,6 +35,11 @@ SYNDICATION_NOTE = (
 )
 
 
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 64  # listen() backlog, set before the constructor binds: crawlers open many connections
+
+
 class DemoSite:
     """Start with ``with DemoSite() as site:``; ``site.base_url`` is where it listens."""
 
@@ -54,8 +59,7 @@ class DemoSite:
             self.by_outlet[article.outlet].append(article)
         self.hits: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", port), _handler_for(self))
         self._thread: threading.Thread | None = None
 
     # --- lifecycle ---------------------------------------------------------------------------------------------

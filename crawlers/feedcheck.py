@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
 from urllib.robotparser import RobotFileParser
 
-logger = logging.getLogger("monitor.feedcheck")
+logger = logging.getLogger("crawlers.feedcheck")
 
 
 class FeedChecker:
