@@ -555,6 +555,69 @@ class Store:
             [*params, limit],
         ).fetchall()
 
+    def alert_counts_by_rule(self) -> dict[str, int]:
+        return dict(self.conn.execute("SELECT rule, COUNT(*) FROM alerts GROUP BY rule").fetchall())
+
+    # --- entity lookups (search filters, entity pages) --------------------------------------------------------
+    def change_stamp(self) -> tuple[int, int]:
+        """Changes by other connections (data_version) and by this one (total_changes): caches compare it."""
+        return int(self.conn.execute("PRAGMA data_version").fetchone()[0]), self.conn.total_changes
+
+    def entity_name_pairs(self) -> Iterator[tuple[str, str]]:
+        """(entity id, a name it is known by): canonical names and every distinct mention text."""
+        yield from self.conn.execute(
+            "SELECT id, name FROM entities UNION SELECT DISTINCT entity_id, text FROM mentions"
+        )
+
+    def entity_row(self, entity_id: str) -> sqlite3.Row | None:
+        return self.conn.execute(
+            "SELECT id, label, name, in_gazetteer FROM entities WHERE id = ?", (entity_id,)
+        ).fetchone()
+
+    def entity_aliases(self, entity_id: str) -> list[sqlite3.Row]:
+        """The texts an entity was mentioned by, with counts, most frequent first."""
+        return self.conn.execute(
+            "SELECT text, COUNT(*) AS n FROM mentions WHERE entity_id = ? GROUP BY text ORDER BY n DESC, text",
+            (entity_id,),
+        ).fetchall()
+
+    def entity_articles(self, entity_id: str, limit: int) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT a.id, a.title, a.source_id AS source, a.published_at, a.url, COUNT(*) AS mentions "
+            "FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.entity_id = ? "
+            "GROUP BY a.id ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id LIMIT ?",
+            (entity_id, limit),
+        ).fetchall()
+
+    def quotes_by_speaker(self, entity_id: str, limit: int) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT q.article_id, a.title, a.published_at, q.text, q.kind, q.cue FROM quotes q "
+            "JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ? "
+            "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, q.id LIMIT ?",
+            (entity_id, limit),
+        ).fetchall()
+
+    def events_with_victim(self, entity_id: str, limit: int) -> list[sqlite3.Row]:
+        return self.conn.execute(
+            "SELECT DISTINCT e.id, e.article_id, a.title, e.type, e.modality, e.event_date, e.place_text, "
+            "e.sentence, e.victims_json FROM events e JOIN articles a ON a.id = e.article_id, "
+            "json_each(e.victims_json) v WHERE json_extract(v.value, '$.entity_id') = ? "
+            "ORDER BY COALESCE(e.event_date, a.published_at) DESC, e.id LIMIT ?",
+            (entity_id, limit),
+        ).fetchall()
+
+    def enriched_stamps(self, article_ids: list[str], chunk: int = 900) -> dict[str, str | None]:
+        """``enriched_at`` of those of the articles that are ``enriched`` (a re-enrichment changes it)."""
+        out: dict[str, str | None] = {}
+        for start in range(0, len(article_ids), chunk):
+            part = article_ids[start : start + chunk]
+            rows = self.conn.execute(
+                f"SELECT id, enriched_at FROM articles WHERE status = 'enriched' AND id IN ({','.join('?' * len(part))})",  # noqa: E501
+                part,
+            )
+            out.update((row[0], row[1]) for row in rows)
+        return out
+
     # --- crawl runs --------------------------------------------------------------------------------------------
     def start_run(self, source_ids: list[str]) -> int:
         with self.transaction() as tx:

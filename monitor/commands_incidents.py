@@ -142,7 +142,7 @@ def alerts_list() -> None:
 
     cfg = _config()
     with _store() as store:
-        fired = dict(store.conn.execute("SELECT rule, COUNT(*) FROM alerts GROUP BY rule").fetchall())
+        fired = store.alert_counts_by_rule()
         table = Table(title=f"Alert rules ({config.ALERTS})")
         for column in ("rule", "query", "min sources", "channels", "digest", "fired", "since"):
             table.add_column(column, overflow="fold")

@@ -142,19 +142,6 @@ def backend_from_settings(
 
 
 # --------------------------------------------------------------------------------------------- indexing
-def _enriched_stamps(store: Store, ids: list[str], chunk: int = 900) -> dict[str, str | None]:
-    """``enriched_at`` of the given articles that are ``enriched`` (a re-enrichment meanwhile changes it)."""
-    out: dict[str, str | None] = {}
-    for start in range(0, len(ids), chunk):
-        part = ids[start : start + chunk]
-        marks = ",".join("?" * len(part))
-        rows = store.conn.execute(
-            f"SELECT id, enriched_at FROM articles WHERE status = 'enriched' AND id IN ({marks})", part
-        )
-        out.update((row[0], row[1]) for row in rows)
-    return out
-
-
 def index_pending(
     store: Store,
     backend: SearchBackend,
@@ -175,10 +162,10 @@ def index_pending(
         ids = ids[:batch_size]
         if not ids:
             return done
-        before = _enriched_stamps(store, ids)
+        before = store.enriched_stamps(ids)
         docs = [doc for doc in (document_for(store, i) for i in ids) if doc is not None]
         backend.index(docs)
-        after = _enriched_stamps(store, ids)
+        after = store.enriched_stamps(ids)
         unchanged = [i for i in ids if i in before and after.get(i) == before[i]]
         store.mark_indexed(unchanged)
         skip.update(i for i in ids if i not in unchanged)
@@ -219,7 +206,7 @@ def reindex_all(
     ids = indexable_ids(store)
     if total is not None:
         total(len(ids))
-    stamps = _enriched_stamps(store, ids) if ids else {}
+    stamps = store.enriched_stamps(ids) if ids else {}
     count = 0
 
     def counted() -> Iterator[IndexDocument]:
@@ -235,6 +222,6 @@ def reindex_all(
         backend.clear()
         backend.index(counted())
     if stamps:
-        after = _enriched_stamps(store, list(stamps))
+        after = store.enriched_stamps(list(stamps))
         store.mark_indexed([i for i, stamp in stamps.items() if after.get(i) == stamp])
     return count, time.perf_counter() - started

@@ -16,7 +16,6 @@ articles, quotes by the entity and events where it is a victim.
 from __future__ import annotations
 
 import json
-import sqlite3
 import threading
 import time
 from dataclasses import dataclass, field
@@ -85,7 +84,7 @@ class GazetteerResolver:
             now = time.monotonic()
             if self._stamp is not None and now - self._loaded_at < self.refresh_seconds:
                 return self._by_key
-            stamp = _change_stamp(self.store.conn)
+            stamp = self.store.change_stamp()
             if stamp != self._stamp:
                 self._by_key = self._load()
                 self._stamp = stamp
@@ -95,21 +94,13 @@ class GazetteerResolver:
     def _load(self) -> dict[str, set[str]]:
         assert self.store is not None
         by_key: dict[str, set[str]] = {}
-        rows = self.store.conn.execute(
-            "SELECT id, name FROM entities UNION SELECT DISTINCT entity_id, text FROM mentions"
-        )
-        for entity_id, text in rows:
+        for entity_id, text in self.store.entity_name_pairs():
             key = self._key_cache.get(text)
             if key is None:
                 key = self._key_cache[text] = name_key(text)
             if key:
                 by_key.setdefault(key, set()).add(entity_id)
         return by_key
-
-
-def _change_stamp(conn: sqlite3.Connection) -> tuple[int, int]:
-    """Changes by other connections (data_version) and by this one (total_changes)."""
-    return int(conn.execute("PRAGMA data_version").fetchone()[0]), conn.total_changes
 
 
 # ----------------------------------------------------------------------------------------------- profile
@@ -138,10 +129,9 @@ def entity_profile(
         ids |= resolver.resolve(field_name, name)
     if ":" in name:
         ids.add(name.strip())
-    conn = store.conn
     profiles = []
     for entity_id in sorted(ids):
-        row = conn.execute("SELECT id, label, name, in_gazetteer FROM entities WHERE id = ?", (entity_id,)).fetchone()
+        row = store.entity_row(entity_id)
         entry = resolver.gazetteer.get(entity_id)
         if row is None and entry is None:
             continue
@@ -151,37 +141,12 @@ def entity_profile(
             label=entry.label if entry is not None else row["label"],
             in_gazetteer=entry is not None or bool(row["in_gazetteer"]),
         )
-        aliases = conn.execute(
-            "SELECT text, COUNT(*) AS n FROM mentions WHERE entity_id = ? GROUP BY text ORDER BY n DESC, text",
-            (entity_id,),
-        ).fetchall()
+        aliases = store.entity_aliases(entity_id)
         profile.aliases = [r["text"] for r in aliases]
         profile.mention_count = sum(r["n"] for r in aliases)
-        profile.articles = [
-            dict(r)
-            for r in conn.execute(
-                "SELECT a.id, a.title, a.source_id AS source, a.published_at, a.url, COUNT(*) AS mentions "
-                "FROM mentions m JOIN articles a ON a.id = m.article_id WHERE m.entity_id = ? "
-                "GROUP BY a.id ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, a.id LIMIT ?",
-                (entity_id, limit),
-            )
-        ]
-        profile.quotes = [
-            dict(r)
-            for r in conn.execute(
-                "SELECT q.article_id, a.title, a.published_at, q.text, q.kind, q.cue FROM quotes q "
-                "JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ? "
-                "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, q.id LIMIT ?",
-                (entity_id, limit),
-            )
-        ]
-        victim_rows = conn.execute(
-            "SELECT DISTINCT e.id, e.article_id, a.title, e.type, e.modality, e.event_date, e.place_text, "
-            "e.sentence, e.victims_json FROM events e JOIN articles a ON a.id = e.article_id, "
-            "json_each(e.victims_json) v WHERE json_extract(v.value, '$.entity_id') = ? "
-            "ORDER BY COALESCE(e.event_date, a.published_at) DESC, e.id LIMIT ?",
-            (entity_id, limit),
-        ).fetchall()
+        profile.articles = [dict(r) for r in store.entity_articles(entity_id, limit)]
+        profile.quotes = [dict(r) for r in store.quotes_by_speaker(entity_id, limit)]
+        victim_rows = store.events_with_victim(entity_id, limit)
         for r in victim_rows:
             event = dict(r)
             event["victims"] = [v.get("text") for v in json.loads(event.pop("victims_json") or "[]")]

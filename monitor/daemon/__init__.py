@@ -14,8 +14,8 @@ all. Chosen over one asyncio loop shared by ``AsyncIOScheduler`` and Scrapy's ``
 
 A process per poll costs ~1.4 s of CPU (measured by bench/daemon_bench.py), far too much for hundreds of feeds
 polled every minute, so
-- a feed whose start URLs all have validators is first asked by the daemon itself (``crawlers/feedcheck.py``): a 304 is an
-  unchanged poll and starts no process at all; only feeds that changed (or failed) are crawled;
+- a feed whose start URLs all have validators is first asked by the daemon itself (``crawlers/feedcheck.py``): a 304
+  is an unchanged poll and starts no process at all; only feeds that changed (or failed) are crawled;
 - sources that come due within ``CRAWL_BATCH_WINDOW`` share one child (``run_crawl`` takes several sources); each
   source's result is read from the child's stderr the moment its spider closes, so a slow or hanging source never
   holds back the others sharing its process.

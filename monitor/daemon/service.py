@@ -32,11 +32,11 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import SQLAlchemyError
 
 import settings as config
+from crawlers.feedcheck import FeedChecker
 from crawlers.sources import Source
 from indexer.store import Store, StoreError
 from monitor.daemon import jobs
 from monitor.daemon.crawls import CrawlDispatcher, DispatcherStopped, PollResult, child_setup
-from crawlers.feedcheck import FeedChecker
 from monitor.daemon.metrics import Metrics
 from monitor.daemon.notify import FanOutNotifier, JsonlNotifier, alert_channels
 from pipelines.health import (
