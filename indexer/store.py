@@ -522,8 +522,9 @@ class Store:
             ).fetchall()
         return out
 
-    def entity_names(self, entity_ids: list[str]) -> dict[str, str]:
-        """Canonical names of entities, for showing ids to people."""
+    def entity_names(self, entity_ids: Iterable[str]) -> dict[str, str]:
+        """Canonical names of entities, for showing ids to people (ids the store does not know are left out)."""
+        entity_ids = list(dict.fromkeys(entity_ids))
         names: dict[str, str] = {}
         for start in range(0, len(entity_ids), 900):
             part = entity_ids[start : start + 900]
@@ -571,7 +572,7 @@ class Store:
 
     def entity_row(self, entity_id: str) -> sqlite3.Row | None:
         return self.conn.execute(
-            "SELECT id, label, name, in_gazetteer FROM entities WHERE id = ?", (entity_id,)
+            "SELECT id, label, name, in_gazetteer, lat, lon FROM entities WHERE id = ?", (entity_id,)
         ).fetchone()
 
     def entity_aliases(self, entity_id: str) -> list[sqlite3.Row]:
@@ -649,20 +650,6 @@ class Store:
             "GROUP BY m.entity_id ORDER BY mentions DESC, name",
             (article_id,),
         ).fetchall()
-
-    def web_entity(self, entity_id: str) -> sqlite3.Row | None:
-        return self.conn.execute(
-            "SELECT id, label, name, in_gazetteer, lat, lon FROM entities WHERE id = ?", (entity_id,)
-        ).fetchone()
-
-    def web_entity_names(self, entity_ids: Iterable[str]) -> dict[str, str]:
-        """Canonical names of the given entity ids (ids the store does not know are left out)."""
-        ids = list(dict.fromkeys(entity_ids))[:900]  # SQLite's bound-parameter limit
-        if not ids:
-            return {}
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT id, name FROM entities WHERE id IN ({marks})", ids).fetchall()
-        return {row[0]: row[1] for row in rows}
 
     def web_entity_mentions_by_month(self, entity_id: str) -> list[tuple[str, int, int]]:
         """(YYYY-MM, articles, mentions) for one entity, by the articles' publication month, oldest first."""

@@ -31,7 +31,7 @@ def _gazetteer():  # type: ignore[no-untyped-def]  # load_gazetteer caches
 
 def entity_labels(ctx: WebContext, ids: list[str]) -> dict[str, str]:
     """Display names of entity ids: the store's canonical name, else the gazetteer's, else the id."""
-    names = ctx.store().web_entity_names(ids)
+    names = ctx.store().entity_names(ids)
     gazetteer = _gazetteer()
     out = {}
     for entity_id in ids:
@@ -119,7 +119,7 @@ def entity(ctx: WebContext, entity_id: str, limit: int = 50) -> dict[str, Any] |
     profile = next((p for p in entity_profile(store, resolver, entity_id, limit=limit) if p.id == entity_id), None)
     if profile is None:
         return None
-    row = store.web_entity(entity_id)
+    row = store.entity_row(entity_id)
     entry = _gazetteer().get(entity_id)
     lat = row["lat"] if row is not None and row["lat"] is not None else (entry.lat if entry is not None else None)
     lon = row["lon"] if row is not None and row["lon"] is not None else (entry.lon if entry is not None else None)
