@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
+import threading
+import time
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import asdict, dataclass
 
@@ -104,10 +107,18 @@ def _extract_page(body: bytes, encoding: str, url: str) -> tuple[dict, Evidence,
     return asdict(extracted), Evidence.of(body), Fingerprint.of(extracted.text)
 
 
+def _exit_with_parent(parent: int) -> None:
+    # A crawl killed with SIGKILL cannot shut its pool down, and its workers would live on (~200 MB each).
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
+
+
 def _warm_up() -> None:
     import py3langid
     import trafilatura  # noqa: F401
 
+    threading.Thread(target=_exit_with_parent, args=(os.getppid(),), daemon=True, name="parent-watch").start()
     py3langid.classify("warm up the language model once per worker")
 
 

@@ -49,6 +49,11 @@ def test_second_crawl_of_unchanged_site_stores_nothing_new(tmp_path: Path):
     assert second["demo-steppe-courier"]["resumed"] == 1
 
 
+def _session_processes(session: int) -> list[int]:
+    out = subprocess.run(["ps", "-o", "pid=", "-s", str(session)], capture_output=True, text=True, check=False)
+    return [int(pid) for pid in out.stdout.split()]
+
+
 def _count(db: Path) -> int:
     try:
         with sqlite3.connect(db, timeout=1) as conn:
@@ -71,8 +76,13 @@ def test_sigkill_midway_then_rerun_loses_nothing_and_duplicates_nothing(tmp_path
         while _count(db) < 10 and time.monotonic() < deadline and process.poll() is None:
             time.sleep(0.1)
         stored_at_kill = _count(db)
-        os.killpg(process.pid, signal.SIGKILL)  # the crawler and its extraction workers, mid-batch
+        os.kill(process.pid, signal.SIGKILL)  # the crawler alone, mid-batch, as the OOM killer would
         process.wait(timeout=30)
+        # its extraction workers notice and exit instead of living on
+        deadline = time.monotonic() + 10
+        while _session_processes(process.pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _session_processes(process.pid) == []
         assert 10 <= stored_at_kill < len(corpus), "the kill must land in the middle of the crawl"
         with Store.open(db) as store:
             assert store.frontier_counts().get("pending", 0) > 0, "discovered URLs survive the kill as pending"
