@@ -590,14 +590,6 @@ class Store:
             (entity_id, limit),
         ).fetchall()
 
-    def quotes_by_speaker(self, entity_id: str, limit: int) -> list[sqlite3.Row]:
-        return self.conn.execute(
-            "SELECT q.article_id, a.title, a.published_at, q.text, q.kind, q.cue FROM quotes q "
-            "JOIN articles a ON a.id = q.article_id WHERE q.speaker_id = ? "
-            "ORDER BY COALESCE(a.published_at, a.first_seen_at) DESC, q.id LIMIT ?",
-            (entity_id, limit),
-        ).fetchall()
-
     def events_with_victim(self, entity_id: str, limit: int) -> list[sqlite3.Row]:
         return self.conn.execute(
             "SELECT DISTINCT e.id, e.article_id, a.title, e.type, e.modality, e.event_date, e.place_text, "

@@ -152,18 +152,7 @@ def _run_search(request: SearchRequest, quiet: bool) -> tuple[SearchResult, floa
 
 
 def hit_json(hit: SearchHit) -> dict[str, Any]:
-    return {
-        "id": hit.id,
-        "score": round(hit.score, 4),
-        "title": hit.title,
-        "url": hit.url,
-        "source": hit.source,
-        "lang": hit.lang,
-        "published_at": hit.published_at.isoformat() if hit.published_at else None,
-        "event_types": list(hit.event_types),
-        "snippet_html": hit.snippet_html,
-        "snippet": snippet_plain(hit.snippet_html),
-    }
+    return {**hit.as_json(), "snippet_html": hit.snippet_html, "snippet": snippet_plain(hit.snippet_html)}
 
 
 def _render_hit(n: int, hit: SearchHit) -> None:

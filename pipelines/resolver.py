@@ -145,7 +145,10 @@ def entity_profile(
         profile.aliases = [r["text"] for r in aliases]
         profile.mention_count = sum(r["n"] for r in aliases)
         profile.articles = [dict(r) for r in store.entity_articles(entity_id, limit)]
-        profile.quotes = [dict(r) for r in store.quotes_by_speaker(entity_id, limit)]
+        profile.quotes = [
+            {k: r[k] for k in ("article_id", "title", "published_at", "text", "kind", "cue")}
+            for r in store.statements(limit=limit, speaker_id=entity_id)
+        ]
         victim_rows = store.events_with_victim(entity_id, limit)
         for r in victim_rows:
             event = dict(r)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 
 __all__ = ["FACET_NAMES", "IndexDocument", "SearchHit", "SearchRequest", "SearchResult"]
 
@@ -85,6 +85,19 @@ class SearchHit:
     published_at: datetime | None
     event_types: tuple[str, ...] = ()
     snippet_html: str = ""
+
+    def as_json(self) -> dict[str, Any]:
+        """The hit's fields as JSON values; each surface adds the snippet in the form it can show safely."""
+        return {
+            "id": self.id,
+            "score": round(self.score, 4),
+            "title": self.title,
+            "url": self.url,
+            "source": self.source,
+            "lang": self.lang,
+            "published_at": self.published_at.isoformat() if self.published_at else None,
+            "event_types": list(self.event_types),
+        }
 
 
 @dataclass(frozen=True)

@@ -49,14 +49,7 @@ def search(ctx: WebContext, query: str, limit: int = 20, offset: int = 0, sort: 
     hits = []
     for hit in result.hits:
         hits.append({
-            "id": hit.id,
-            "score": round(hit.score, 4),
-            "title": hit.title,
-            "url": hit.url,
-            "source": hit.source,
-            "lang": hit.lang,
-            "published_at": hit.published_at.isoformat() if hit.published_at else None,
-            "event_types": list(hit.event_types),
+            **hit.as_json(),
             "snippet_html": str(snippet_html(hit.snippet_html, tag="b")),
             "snippet": snippet_plain(hit.snippet_html),
         })
