@@ -1146,9 +1146,11 @@ class Store:
         """The articles reporting an incident, first report first."""
         return self.conn.execute(
             "SELECT DISTINCT a.id, a.url, a.title, a.text, a.source_id, a.lang, a.published_at, a.first_seen_at, "
-            "a.near_duplicate_of FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.incident_id = ? ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
-            (incident_id,),
+            "a.near_duplicate_of FROM articles a WHERE a.id IN (SELECT article_id FROM incident_mentions "
+            "WHERE incident_id = ? UNION SELECT article_id FROM incident_article_pins WHERE incident_id = ? AND "
+            "action = 'attach') AND a.id NOT IN (SELECT article_id FROM incident_article_pins WHERE incident_id = ? "
+            "AND action = 'detach') ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
+            (incident_id, incident_id, incident_id),
         ).fetchall()
 
     def incident_quotes(self, incident_id: str) -> list[sqlite3.Row]:

@@ -30,6 +30,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
+from indexer import reviews
 from indexer.store import Store
 
 __all__ = [
@@ -553,6 +554,7 @@ class StoreRepository:
         self.changed: set[str] = set()  # incidents created or changed by the current article
         self._cache: dict[str, list[tuple[str, Profile]]] = {}
         self._context: dict[str, frozenset[str]] = {}
+        self.excluded: set[str] = set()  # incidents an analyst detached the current article from
 
     def context(self, article_id: str) -> frozenset[str]:
         """Whom an article is about: the victims of all its event mentions, whatever their modality."""
@@ -571,7 +573,7 @@ class StoreRepository:
                 mention = replace(mention, context_victims=self.context(mention.article_id) - mention.victims)
                 by_incident.setdefault(row["incident_id"], []).append(mention)
             self._cache[event_type] = [(i, Profile.of(ms)) for i, ms in by_incident.items()]
-        return self._cache[event_type]
+        return [(i, p) for i, p in self._cache[event_type] if i not in self.excluded]
 
     def _forget(self, event_type: str) -> None:
         self._cache.pop(event_type, None)
@@ -581,7 +583,9 @@ class StoreRepository:
         # incident was withdrawn gets it back), never by an incident that is something else
         incident_id = incident_id_for(group[0].event_id)
         n = 0
-        while (state := self.store.incident_state(incident_id)) is not None and state != ("withdrawn", group[0].type):
+        # nor by one an analyst decided on (a split or rejected incident stays as the analyst left it)
+        while ((state := self.store.incident_state(incident_id)) is not None
+               and (state != ("withdrawn", group[0].type) or reviews.reviewed(self.store, [incident_id]))):
             n += 1
             incident_id = incident_id_for(f"{group[0].event_id}#{n}")
         self.store.create_incident(incident_id, group[0].type)
@@ -598,6 +602,10 @@ class StoreRepository:
         self.changed.add(incident_id)
 
     def merge(self, keep: str, others: list[str]) -> None:
+        # an incident an analyst decided on is never merged away by the machine
+        others = [o for o in others if o not in reviews.reviewed(self.store, others)]
+        if not others:
+            return
         self.store.merge_incidents(keep, others)
         self._cache.clear()
         self.report.merged += len(others)
@@ -656,7 +664,7 @@ def summarise(store: Store, incident_id: str) -> None:
     sources = {row["source_id"] for row in store.incident_articles(incident_id) if row["id"] in originals}
     place_row = names.get(place_id) if place_id else None
     perpetrator_text = next((r["perpetrator_text"] for r in rows if r["perpetrator_id"] == perpetrator_id), None)
-    store.update_incident(incident_id, {
+    summary = {
         "status": "active",
         "event_date": dated[0]["event_date"] if dated else None,
         "date_precision": dated[0]["date_precision"] if dated else None,
@@ -676,7 +684,9 @@ def summarise(store: Store, incident_id: str) -> None:
         "article_count": len({r["article_id"] for r in rows}),
         "source_count": len(sources),
         "recap_only": int(all(r["is_recap"] for r in rows)),
-    })
+    }
+    summary.update(reviews.column_overrides(store, incident_id))  # what an analyst set wins
+    store.update_incident(incident_id, summary)
 
 
 def cluster_pending(store: Store, window: int | None = None, everything: bool = False) -> ClusterReport:
@@ -702,7 +712,8 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
                 repo._cache.clear()
             mentions = [_mention_of(row) for row in store.clusterable_events(article_id)]
             groups = article_groups(mentions, window, repo.context(article_id))
-            link_groups(repo, groups, window)
+            link_groups(repo, _place_pinned(store, repo, article_id, groups), window)
+            repo.excluded = set()
             changed = repo.changed | {store.resolve_incident(i) or i for i in removed_from}
             for incident_id in changed:
                 summarise(store, incident_id)
@@ -711,6 +722,29 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
         report.articles += 1
         report.mentions += len(mentions)
     return report
+
+
+def _place_pinned(store: Store, repo: StoreRepository, article_id: str,
+                  groups: list[list[Mention]]) -> list[list[Mention]]:
+    """Put the groups of an article an analyst placed where the analyst put it; returns the others.
+
+    A group joins the incident the article is attached to when their types agree (the incident's type, or the type
+    clustering gave it before an analyst corrected it); the incidents the article was detached from are no
+    candidates for the others.
+    """
+    pins = reviews.article_pins(store, article_id)
+    if not pins:
+        return groups
+    repo.excluded = {i for i, action in pins.items() if action == "detach"}
+    attached = {i: reviews.clustered_types(store, i) for i, action in pins.items() if action == "attach"}
+    rest = []
+    for group in groups:
+        target = next((i for i, types in attached.items() if group[0].type in types), None)
+        if target is None:
+            rest.append(group)
+        else:
+            repo.join(target, group)
+    return rest
 
 
 # ------------------------------------------------------------------------------------------------ reading
