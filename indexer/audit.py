@@ -83,6 +83,18 @@ def entries(store: Store, subject: str | None = None, subjects: list[str] | None
     return [_entry(row) for row in rows]
 
 
+def changes(before: Any, after: Any) -> list[str]:
+    """What an action changed, one ``field: old -> new`` line per field (the whole after-value if not a dict)."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return [] if after is None else [_canonical(after)[:300]]
+    return [f"{k}: {_short(before.get(k))} -> {_short(after.get(k))}" for k in after if before.get(k) != after.get(k)]
+
+
+def _short(value: Any) -> str:
+    text = _canonical(value)
+    return text if len(text) <= 160 else text[:157] + "..."
+
+
 def _entry(row: sqlite3.Row) -> dict[str, Any]:
     return {"seq": row["seq"], "at": row["at"], "actor": row["actor"], "action": row["action"],
             "subject": row["subject"], "before": json.loads(row["before_json"]),

@@ -174,13 +174,6 @@ def audit_log(
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(str(row["seq"]), row["at"], row["actor"], row["action"], row["subject"],
-                      summarise_change(row["before"], row["after"]))
+                      "; ".join(audit.changes(row["before"], row["after"]))[:400])
     console.print(table)
 
-
-def summarise_change(before: object, after: object) -> str:
-    """The fields that differ, as ``field: old -> new``."""
-    if not isinstance(before, dict) or not isinstance(after, dict):
-        return json.dumps(after, ensure_ascii=False)[:200]
-    changed = [f"{k}: {before.get(k)!r} -> {after.get(k)!r}" for k in after if before.get(k) != after.get(k)]
-    return "; ".join(changed)[:400]

@@ -37,6 +37,14 @@ def rule_json(rule: Any) -> dict[str, Any]:
             "min_sources": rule.min_sources, "digest": rule.digest, "description": rule.description}
 
 
+def current_rule(path: Path, name: str) -> dict[str, Any] | None:
+    """The rule as it is now (None when absent or unreadable): the "before" of an audit row."""
+    try:
+        return rule_json(load_alerts(path).rule(name)) if path.exists() else None
+    except (AlertConfigError, KeyError):
+        return None
+
+
 def _toml_value(value: Any) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"

@@ -4,11 +4,11 @@ One process serves both: the JSON API under ``/api`` and server-rendered pages (
 without JavaScript; a little vendored JavaScript in ``static/`` only draws the chart and the map. Article content
 comes from untrusted sites, so every page is served with a CSP that forbids inline and foreign scripts, and no
 CORS headers are ever sent (the API is for this origin and for scripts with a token, not for other sites).
+Who may read and write is decided in ``monitor.web.auth``.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -73,8 +73,8 @@ class WebContext:
 
     db: Path
     sources: Path
-    api_token: str
     alerts: Path
+    public_read: bool = False  # reading without a login (serve --public-read); writing always needs one
     backend_override: SearchBackend | None = None
     _local: threading.local = field(default_factory=threading.local)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -103,15 +103,6 @@ class WebContext:
                 resolver = GazetteerResolver(self._resolver_store, load_gazetteer())
                 self._backend = backend_from_settings(self.db, self._resolver_store, resolver=resolver)
             return self._backend
-
-    def token_ok(self, authorization: str | None) -> bool:
-        """Constant-time comparison of a ``Bearer`` token with the configured one (never true when unset)."""
-        if not self.api_token or not authorization:
-            return False
-        scheme, _, given = authorization.partition(" ")
-        if scheme.lower() != "bearer":
-            return False
-        return hmac.compare_digest(given.strip().encode("utf-8"), self.api_token.encode("utf-8"))
 
 
 def templates() -> Environment:
@@ -151,7 +142,7 @@ def create_app(
     *,
     sources: str | Path | None = None,
     alerts: str | Path | None = None,
-    api_token: str | None = None,
+    public_read: bool | None = None,
     backend: SearchBackend | None = None,
 ) -> FastAPI:
     """The web app over the store at ``db`` (default: settings.DB); ``backend`` replaces the configured one."""
@@ -159,7 +150,7 @@ def create_app(
         db=Path(db or config.DB),
         sources=Path(sources or config.SOURCES),
         alerts=Path(alerts or config.ALERTS),
-        api_token=config.API_TOKEN if api_token is None else api_token,
+        public_read=config.PUBLIC_READ if public_read is None else public_read,
         backend_override=backend,
     )
     app = FastAPI(
@@ -174,10 +165,13 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
-    from monitor.web import api, pages
+    from monitor.web import api, auth, pages, review
 
+    auth.install(app)
     app.include_router(api.router)
+    app.include_router(review.api_router)
     app.include_router(pages.router)
+    app.include_router(review.page_router)
     _install_error_handlers(app)
     return app
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from indexer import audit, reviews
 from indexer.query import parse
 from indexer.search.document import SearchRequest
 from monitor.web.app import WebContext
@@ -339,4 +340,7 @@ def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
          "title": q["title"], "published_at": q["published_at"]}
         for q in store.incident_quotes(current)
     ]
+    out["review"] = reviews.review(store, current)
+    out["corrected"] = sorted(reviews.overridden_fields(store, current))
+    out["history"] = audit.entries(store, subjects=[current, *out["merged_ids"]])
     return out
