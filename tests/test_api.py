@@ -22,7 +22,6 @@ from items import Evidence
 from monitor.web.app import CSP, create_app
 from tests.conftest import store_with_corpus
 
-TOKEN = "t0ken-for-tests-only"
 XSS_TITLE = 'Night raid report <script>window.__xss = "title"; alert("title")</script>'
 XSS_TEXT = (
     "Officers searched the home of a Crimean Tatar activist in Bakhchysarai on Tuesday, xsspayload witnesses said.\n\n"
@@ -52,6 +51,16 @@ def add_hostile_article(db: Path) -> str:
     return XSS_ID
 
 
+def token_for(db: Path, name: str = "api-analyst", role: str = "analyst") -> str:
+    """A new API token of an account with this role (made on first use)."""
+    from indexer import users
+
+    with Store.open(db) as store:
+        if users.get(store, name) is None:
+            users.add(store, name, role, "long-enough-password")
+        return users.new_token(store, name)
+
+
 def build_web_store(db: Path) -> None:
     """Demo corpus + the hostile article, enriched, indexed and clustered into incidents."""
     from pipelines.enrich import enrich
@@ -75,7 +84,7 @@ def web_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(web_db: Path) -> TestClient:
-    with TestClient(create_app(web_db, api_token=TOKEN, sources=web_db.parent / "none.toml")) as c:
+    with TestClient(create_app(web_db, public_read=True, sources=web_db.parent / "none.toml")) as c:
         yield c
 
 
@@ -341,7 +350,8 @@ class _FailingBackend:
 
 
 def test_errors_never_leak_tracebacks(web_db):
-    app = create_app(web_db, backend=_FailingBackend(RuntimeError("secret internals at /srv/x.py line 3")))
+    app = create_app(web_db, public_read=True,
+                     backend=_FailingBackend(RuntimeError("secret internals at /srv/x.py line 3")))
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/api/search", params={"q": "crimea"})
         assert r.status_code == 500
@@ -351,21 +361,23 @@ def test_errors_never_leak_tracebacks(web_db):
 
 
 def test_backend_down_is_503(web_db):
-    app = create_app(web_db, backend=_FailingBackend(SearchBackendUnavailable("Elasticsearch at 127.0.0.1:9 refused")))
+    app = create_app(web_db, public_read=True,
+                     backend=_FailingBackend(SearchBackendUnavailable("Elasticsearch at 127.0.0.1:9 refused")))
     with TestClient(app) as c:
         r = c.get("/api/search", params={"q": "crimea"})
         assert r.status_code == 503 and "refused" in r.json()["error"]
 
 
 # ----------------------------------------------------------------------------------------- writes/tokens
-def test_write_endpoints_need_the_token(client, web_db):
+def test_write_endpoints_need_an_analyst(client, web_db):
     assert client.post("/api/crawl").status_code == 401
     r = client.post("/api/crawl", headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-    assert client.post("/api/crawl", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
-    with TestClient(create_app(web_db, api_token="")) as no_token:
-        r = no_token.post("/api/crawl", headers={"Authorization": "Bearer "})
-        assert r.status_code == 403 and "CRIMEA_MONITOR_API_TOKEN" in r.json()["error"]
+    token = token_for(web_db)
+    assert client.post("/api/crawl", headers={"Authorization": f"Basic {token}"}).status_code == 401
+    viewer = token_for(web_db, "api-viewer", "viewer")
+    r = client.post("/api/crawl", headers={"Authorization": f"Bearer {viewer}"})
+    assert r.status_code == 403 and "analyst role" in r.json()["error"]
 
 
 def test_crawl_through_the_api(tmp_path, demo_site):
@@ -373,18 +385,18 @@ def test_crawl_through_the_api(tmp_path, demo_site):
 
     sources = write_sources(demo_site, tmp_path)
     db = tmp_path / "crawl.db"
-    auth = {"Authorization": f"Bearer {TOKEN}"}
+    auth = {"Authorization": f"Bearer {token_for(db)}"}
     with pytest.MonkeyPatch.context() as mp:
         for key, value in FAST_CRAWL_ENV.items():
             mp.setenv(key, value)
-        with TestClient(create_app(db, api_token=TOKEN, sources=sources)) as c:
+        with TestClient(create_app(db, sources=sources)) as c:
             r = c.post("/api/crawl", json={"sources": ["no-such-source"]}, headers=auth)
             assert r.status_code == 422 and "'no-such-source' is not an enabled source" in r.json()["error"]
             r = c.post("/api/crawl", json={"sources": ["demo-steppe-courier"]}, headers=auth)
             assert r.status_code == 202 and r.json()["job"]["running"]
             assert c.post("/api/crawl", json={}, headers=auth).status_code == 409  # one at a time
             deadline = time.monotonic() + 120
-            while (job := c.get("/api/crawl").json()["job"])["running"]:
+            while (job := c.get("/api/crawl", headers=auth).json()["job"])["running"]:
                 assert time.monotonic() < deadline, "crawl did not finish"
                 time.sleep(0.5)
     assert job["exit_code"] == 0, job
@@ -441,8 +453,8 @@ channels = ["console"]
 def test_alert_rules_read_and_write(tmp_path, web_db):
     alerts = tmp_path / "alerts.toml"
     alerts.write_text(ALERTS_TOML, encoding="utf-8")
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    with TestClient(create_app(web_db, api_token=TOKEN, alerts=alerts)) as c:
+    auth = {"Authorization": f"Bearer {token_for(web_db)}"}
+    with TestClient(create_app(web_db, public_read=True, alerts=alerts)) as c:
         body = c.get("/api/alerts/rules").json()
         assert [r["name"] for r in body["rules"]] == ["disappearances"]
         assert {"name": "hook", "type": "webhook"} in body["channels"]
@@ -469,6 +481,12 @@ def test_alert_rules_read_and_write(tmp_path, web_db):
     from alerts.rules import load_alerts
 
     assert [r.name for r in load_alerts(alerts).rules] == ["disappearances"]
+    from indexer import audit
+
+    with Store.open(web_db) as store:  # rule changes are in the audit trail, with the rule before and after
+        changes = [e for e in audit.entries(store, subjects=["rule:disappearances", "rule:searches"])]
+    assert [e["action"] for e in changes][:2] == ["rule.delete", "rule.put"]
+    assert changes[0]["before"]["query"] == 'type:search place:"Bakhchysarai"' and changes[0]["after"] is None
 
 
 # --------------------------------------------------------------------------------------------------- serve
@@ -489,7 +507,7 @@ def test_serve_command_serves_on_loopback(tmp_path, web_db):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--port", str(port), "--public-read"],
                                env=cli_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30

@@ -35,7 +35,7 @@ def server(tmp_path_factory):
 
     db = tmp_path_factory.mktemp("browser") / "monitor.db"
     build_web_store(db)
-    config = uvicorn.Config(create_app(db, api_token=""), host="127.0.0.1", port=0, log_level="warning",
+    config = uvicorn.Config(create_app(db, public_read=True), host="127.0.0.1", port=0, log_level="warning",
                             access_log=False)
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
