@@ -59,6 +59,12 @@ def matching_incidents(store: Store, rule: Rule, resolver: EntityResolver, docs:
     return out
 
 
+def _reviewed_since(rule: Rule, doc: IncidentDoc | None, since: str) -> bool:
+    # a rule on the review status ("the verified channel") is about decisions: an old incident confirmed after the
+    # rule was made is news to it
+    return rule.query.uses_status and doc is not None and (doc.reviewed_at or "") >= since
+
+
 def run_alerts(store: Store, config: AlertConfig, *, resolver: EntityResolver | None = None, backfill: bool = False,
                deliver: bool = True) -> AlertRunReport:
     import settings as cfg
@@ -69,7 +75,8 @@ def run_alerts(store: Store, config: AlertConfig, *, resolver: EntityResolver | 
     for rule in config.rules:
         registered = store.register_alert_rule(rule.name, rule.query_text)
         for row in matching_incidents(store, rule, resolver, docs):
-            if not backfill and row["seq"] <= registered["created_seq"]:
+            if not backfill and row["seq"] <= registered["created_seq"] and not _reviewed_since(
+                    rule, docs.get(row["id"]), registered["created_at"]):
                 continue
             if store.alerted(rule.name, row["id"]):
                 continue

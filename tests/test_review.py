@@ -276,3 +276,62 @@ def test_human_decisions_survive_enrich_all(db):
     assert after[rejected]["status"] == "rejected" and rejected not in queue_after
     assert not ({confirmed, rejected, kept, split_me} & queue_after)
     assert len(queue_after) <= len(queue_before) + 1  # the detached article may open one new incident
+
+
+# ------------------------------------------------------------------------------------- alerts and exports
+def test_alert_rules_filter_on_review_status(db, tmp_path):
+    from alerts.rules import load_alerts
+    from pipelines import review
+    from pipelines.alerting import run_alerts
+
+    alerts = tmp_path / "alerts.toml"
+    alerts.write_text('[channels.desk]\ntype = "console"\n\n[[rules]]\nname = "verified"\nquery = "status:confirmed"\n'
+                      'channels = ["desk"]\n\n[[rules]]\nname = "triage"\nquery = "status:new type:search"\n'
+                      'channels = ["desk"]\n', encoding="utf-8")
+    config = load_alerts(alerts)
+    with Store.open(db) as store:
+        first = run_alerts(store, config, deliver=False)
+        assert first.fired == []  # every incident is older than the rules
+        searches = [r["id"] for r in reviews.queue(store, 500) if r["type"] == "search" and not r["recap_only"]]
+        review.confirm(store, searches[0], "ana")
+        second = run_alerts(store, config, deliver=False)
+        # confirmed after the rule was made: news to the verified channel; an old new incident is not
+        assert second.fired == [("verified", searches[0])]
+        backfill = run_alerts(store, config, deliver=False, backfill=True)
+        fired = {i for rule, i in backfill.fired if rule == "triage"}
+        assert searches[1] in fired and searches[0] not in fired
+    with TestClient(create_app(db, public_read=True)) as client:
+        r = client.get("/api/search", params={"q": "status:confirmed"})
+        assert r.status_code == 400 and "alert rules" in r.json()["error"]
+
+
+def test_incidents_export(db, monkeypatch):
+    import csv
+    import io
+    import json
+
+    import settings as config
+    from monitor.cli import app
+    from pipelines import review
+
+    first, second = queue_ids(db, 2)
+    with Store.open(db) as store:
+        review.confirm(store, first, "ana")
+        review.edit(store, first, "ana", {"victims": "Ivan Testov; Olena Example", "legal_article": "Art. 212"})
+        review.reject(store, second, "ana", "duplicate")
+    monkeypatch.setattr(config, "DB", str(db))
+    cli = CliRunner()
+    out = cli.invoke(app, ["incidents", "export", "--status", "confirmed"])
+    assert out.exit_code == 0, out.output
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert [r["id"] for r in rows] == [first]
+    assert rows[0]["victims"] == "Ivan Testov; Olena Example" and rows[0]["legal_article"] == "Art. 212"
+    assert rows[0]["sources"].startswith("http://127.0.0.1/") and rows[0]["reviewed_by"] == "ana"
+    out = cli.invoke(app, ["incidents", "--status", "rejected", "--format", "jsonl"])
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    assert [(x["id"], x["reason"]) for x in lines] == [(second, "duplicate")]
+    out = cli.invoke(app, ["incidents", "export", "--status", "confirmed", "--format", "uwazi"])
+    uwazi = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert uwazi[0]["title"] and uwazi[0]["victims"] == "Ivan Testov|Olena Example"
+    assert re.fullmatch(r"-?[\d.]+\|-?[\d.]+", uwazi[0]["geolocation"]) or uwazi[0]["geolocation"] == ""
+    assert cli.invoke(app, ["incidents", "export", "--status", "approved"]).exit_code == 2
