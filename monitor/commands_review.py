@@ -10,7 +10,7 @@ from rich.table import Table
 
 from indexer import reviews
 from indexer import users as accounts
-from monitor.cli import UserError, _open_store, app, console
+from monitor.cli_app import UserError, _open_store, app, console
 from monitor.commands_users import cli_actor
 
 review_app = typer.Typer(help="Review incidents: confirm, reject, correct, merge, split.", no_args_is_help=True)

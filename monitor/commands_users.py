@@ -15,7 +15,7 @@ from rich.table import Table
 
 from indexer import audit
 from indexer import users as accounts
-from monitor.cli import UserError, _open_store, app, console
+from monitor.cli_app import UserError, _open_store, app, console
 
 users_app = typer.Typer(help="Accounts of the web UI and API (roles: viewer, analyst, admin).", no_args_is_help=True)
 audit_app = typer.Typer(help="The audit trail of human actions.", no_args_is_help=True)

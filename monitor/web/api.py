@@ -27,8 +27,8 @@ from indexer import audit
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from indexer.store import utcnow
 from monitor.web import data
-from monitor.web.app import WebContext
 from monitor.web.auth import Analyst, require_reader
+from monitor.web.context import WebContext
 
 router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_reader)])
 

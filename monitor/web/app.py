@@ -10,8 +10,6 @@ Who may read and write is decided in ``monitor.web.auth``.
 from __future__ import annotations
 
 import logging
-import threading
-from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -26,7 +24,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import settings as config
 from indexer.search.errors import SearchBackend, SearchBackendError
-from indexer.store import Store, StoreError
+from indexer.store import StoreError
+from monitor.web import api, auth, pages, render, review
+from monitor.web.context import WebContext
 
 log = logging.getLogger("crimea_monitor.web")
 
@@ -67,44 +67,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-@dataclass
-class WebContext:
-    """What the routes share: the store path, one store connection per worker thread, the search backend."""
-
-    db: Path
-    sources: Path
-    alerts: Path
-    public_read: bool = False  # reading without a login (serve --public-read); writing always needs one
-    backend_override: SearchBackend | None = None
-    _local: threading.local = field(default_factory=threading.local)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-    _backend: SearchBackend | None = None
-    _resolver_store: Store | None = None
-    crawl_job: Any = None  # the running or last POST /api/crawl job (monitor.web.api.CrawlJob)
-
-    def store(self) -> Store:
-        # sqlite3 connections are not for concurrent use: each threadpool worker gets its own
-        store = getattr(self._local, "store", None)
-        if store is None:
-            store = self._local.store = Store.open(self.db)
-        return store
-
-    def backend(self) -> SearchBackend:
-        if self.backend_override is not None:
-            return self.backend_override
-        with self._lock:
-            if self._backend is None:
-                from nlp.gazetteer import load_gazetteer
-                from pipelines.index import backend_from_settings
-                from pipelines.resolver import GazetteerResolver
-
-                # the resolver reads entity names under its own lock, on a connection of its own
-                self._resolver_store = Store.open(self.db)
-                resolver = GazetteerResolver(self._resolver_store, load_gazetteer())
-                self._backend = backend_from_settings(self.db, self._resolver_store, resolver=resolver)
-            return self._backend
-
-
 def templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(WEB_DIR / "templates")),
@@ -112,8 +74,6 @@ def templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    from monitor.web import render
-
     env.filters.update(render.FILTERS)
     env.globals.update(render.GLOBALS)
     return env
@@ -164,8 +124,6 @@ def create_app(
     app.state.templates = templates()
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
-
-    from monitor.web import api, auth, pages, review
 
     auth.install(app)
     app.include_router(api.router)
