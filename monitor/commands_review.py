@@ -138,3 +138,29 @@ def review_detach(incident: Annotated[str, typer.Argument()], article: Annotated
 
     done = _run(by, lambda store, actor: review.detach(store, incident, article, actor))
     console.print(f"article {article} detached from {done}")
+
+
+@app.command("report")
+def report_command(
+    month: Annotated[str, typer.Option(help="The month, YYYY-MM.")],
+    fmt: Annotated[str, typer.Option("--format", help="html (printable), md or csv.")] = "md",
+) -> None:
+    """The monthly report: confirmed incidents per type, per place and per week, and the list with sources."""
+    from pipelines.report import ReportError, monthly, to_csv, to_markdown
+
+    if fmt not in ("html", "md", "csv"):
+        raise UserError(f"--format {fmt!r}: use html, md or csv")
+    with _open_store() as store:
+        try:
+            report = monthly(store, month)
+        except ReportError as exc:
+            raise UserError(str(exc)) from exc
+    if fmt == "html":
+        from monitor.web.app import WEB_DIR, templates
+        from monitor.web.review import report_context
+
+        css = (WEB_DIR / "static" / "style.css").read_text(encoding="utf-8")
+        print(templates().get_template("report.html").render(request=None, inline_css=css,
+                                                             **report_context(report)))
+    else:
+        print(to_markdown(report) if fmt == "md" else to_csv(report), end="")

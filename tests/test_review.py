@@ -335,3 +335,33 @@ def test_incidents_export(db, monkeypatch):
     assert uwazi[0]["title"] and uwazi[0]["victims"] == "Ivan Testov|Olena Example"
     assert re.fullmatch(r"-?[\d.]+\|-?[\d.]+", uwazi[0]["geolocation"]) or uwazi[0]["geolocation"] == ""
     assert cli.invoke(app, ["incidents", "export", "--status", "approved"]).exit_code == 2
+
+
+def test_monthly_report(db, monkeypatch):
+    import settings as config
+    from monitor.cli import app
+    from pipelines import review
+
+    with Store.open(db) as store:
+        september = [r["id"] for r in reviews.queue(store, 500)
+                     if (r["event_date"] or r["first_reported_at"] or "")[:7] == "2026-09"][:3]
+        for incident in september:
+            review.confirm(store, incident, "ana")
+        dated = store.incident(september[0])
+    monkeypatch.setattr(config, "DB", str(db))
+    cli = CliRunner()
+    md = cli.invoke(app, ["report", "--month", "2026-09"]).stdout
+    assert "3 confirmed incidents (2026-09-01 to 2026-09-30)" in md and "## Per week" in md
+    assert all(f"`{i}`" in md for i in september) and "<http://127.0.0.1/" in md
+    csv_text = cli.invoke(app, ["report", "--month", "2026-09", "--format", "csv"]).stdout
+    assert f"type,{dated['type']}," in csv_text
+    html = cli.invoke(app, ["report", "--month", "2026-09", "--format", "html"]).stdout
+    assert "<style>" in html and html.count("<meter") >= 3 and "/static/app.js" not in html
+    assert cli.invoke(app, ["report", "--month", "2026-13"]).exit_code == 1
+    assert "0 confirmed incidents" in cli.invoke(app, ["report", "--month", "2026-10"]).stdout
+    with TestClient(create_app(db)) as client:
+        _, _ = login(client, "vic")  # a viewer may read the report
+        page = client.get("/report", params={"month": "2026-09"})
+        assert page.status_code == 200 and 'id="report-chart-data"' in page.text and 'id="report-map-data"' in page.text
+        assert page.text.count('<li><b>') == 3
+        assert client.get("/report", params={"month": "Sept"}).status_code == 422

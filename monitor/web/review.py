@@ -6,6 +6,7 @@ is one ``pipelines.review`` action, which writes its audit row in the same trans
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request
@@ -215,3 +216,43 @@ def attach_form(ctx: Ctx, user: Analyst, incident_id: IncidentId,
     from pipelines import review
 
     return _back(_act(review.attach, ctx.store(), incident_id, article, user.name))
+
+
+# --------------------------------------------------------------------------------------------------- report
+def report_context(report: dict[str, Any]) -> dict[str, Any]:
+    """The monthly report with what the page draws: confirmed incidents per type per week, and where."""
+    weeks = [w for w, _ in report["by_week"] if w != "undated"]
+    per: dict[str, dict[str, int]] = {}
+    points: dict[str, dict[str, Any]] = {}
+    for i in report["incidents"]:
+        day = i["event_date"] or (i["first_reported_at"] or "")[:10]
+        if len(day) == 10:
+            year, week, _ = date.fromisoformat(day).isocalendar()
+            key = f"{year}-W{week:02d}"
+            per.setdefault(i["type"], {})[key] = per.get(i["type"], {}).get(key, 0) + 1
+        if i["lat"] is not None and i["place_id"]:
+            p = points.setdefault(i["place_id"], {"id": i["place_id"], "name": i["place"], "lat": i["lat"],
+                                                  "lon": i["lon"], "articles": 0, "events": 0, "incidents": 0,
+                                                  "href": f"/incidents?place={i['place_id']}"})
+            p["incidents"] += 1
+            p["articles"] += i["article_count"]
+    chart = {"interval": "week", "unit": "incidents", "periods": weeks,
+             "series": [{"type": t, "counts": [c.get(w, 0) for w in weeks], "total": sum(c.values())}
+                        for t, c in sorted(per.items())]}
+    places = {"bounds": data.MAP_BOUNDS, "measure": "incidents", "points": list(points.values()), "elsewhere": [],
+              "areas": []}
+    return {"r": report, "chart": chart, "places": places}
+
+
+@page_router.get("/report", response_class=HTMLResponse)
+def report_page(request: Request, ctx: Ctx,
+                month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None) -> HTMLResponse:
+    """The printable monthly report of confirmed incidents (this month unless ?month=YYYY-MM)."""
+    from pipelines.report import ReportError, monthly
+
+    try:
+        report = monthly(ctx.store(), month or date.today().strftime("%Y-%m"))
+    except ReportError as exc:
+        raise HTTPException(422, str(exc)) from None
+    html = request.app.state.templates.get_template("report.html").render(request=request, **report_context(report))
+    return HTMLResponse(html)
