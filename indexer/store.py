@@ -1177,6 +1177,16 @@ class Store:
         return {"entities": entities, "types": actual, "types_any": any_types,
                 "has_quote": ["quote"] if quotes.fetchone()[0] else []}
 
+    def merge_candidates(self, incident_id: str, limit: int = 30) -> list[sqlite3.Row]:
+        """Active incidents of the same type, nearest in date first: what an analyst may merge this one into."""
+        return self.conn.execute(
+            "SELECT o.id, o.type, o.event_date, o.first_reported_at, o.place_text FROM incidents i "
+            "JOIN incidents o ON o.type = i.type AND o.status = 'active' AND o.id != i.id WHERE i.id = ? "
+            "ORDER BY ABS(julianday(COALESCE(o.date_start, substr(o.first_reported_at, 1, 10))) - "
+            "julianday(COALESCE(i.date_start, substr(i.first_reported_at, 1, 10)))), o.seq LIMIT ?",
+            (incident_id, limit),
+        ).fetchall()
+
     def incident_state(self, incident_id: str) -> tuple[str, str] | None:
         """(status, type) of this exact id, not following merges."""
         row = self.conn.execute("SELECT status, type FROM incidents WHERE id = ?", (incident_id,)).fetchone()

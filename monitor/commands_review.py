@@ -164,3 +164,28 @@ def report_command(
                                                              **report_context(report)))
     else:
         print(to_markdown(report) if fmt == "md" else to_csv(report), end="")
+
+
+gold_app = typer.Typer(help="Gold files for `eval` from the team's own decisions.", no_args_is_help=True)
+app.add_typer(gold_app, name="gold")
+
+
+@gold_app.command("export")
+def gold_export(
+    reviewed: Annotated[bool, typer.Option("--reviewed", help="Articles whose incidents are all confirmed or "
+                                                              "rejected (the only source so far).")] = False,
+) -> None:
+    """Write gold lines (the eval format, one JSON object per line) to stdout: `gold export --reviewed > g.jsonl`."""
+    import json
+
+    from pipelines.gold import reviewed_gold
+
+    if not reviewed:
+        raise UserError("say which articles: --reviewed (articles whose incidents analysts have all decided on)")
+    n = 0
+    with _open_store() as store:
+        for item in reviewed_gold(store):
+            print(json.dumps(item, ensure_ascii=False))
+            n += 1
+    if n == 0:
+        raise UserError("no reviewed articles yet: confirm or reject incidents first (crimea-monitor review queue)")

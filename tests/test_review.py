@@ -184,6 +184,9 @@ def test_review_through_the_api(db):
         body = r.json()
         assert [v["text"] for v in body["victims"]] == ["Ivan Testov"] and body["count"] == 1
         assert body["review"]["legal_article"] == "212" and "victims" in body["corrected"]
+        with Store.open(db) as store:  # merge by picking: active incidents of the same type, nearest first
+            picked = [store.incident(m["id"]) for m in body["merge_candidates"]]
+        assert picked and all(p["type"] == body["type"] and p["status"] == "active" and p["id"] != a for p in picked)
         bad = client.patch(f"/api/incidents/{a}", json={"event_date": "2026-13-01"}, headers=auth)
         assert bad.status_code == 422 and "not a date" in bad.json()["error"]
         assert client.post(f"/api/incidents/{b}/reject", json={"reason": "because"}, headers=auth).status_code == 422
@@ -365,3 +368,40 @@ def test_monthly_report(db, monkeypatch):
         assert page.status_code == 200 and 'id="report-chart-data"' in page.text and 'id="report-map-data"' in page.text
         assert page.text.count('<li><b>') == 3
         assert client.get("/report", params={"month": "Sept"}).status_code == 422
+
+
+def test_gold_export_of_reviewed_articles(db, tmp_path, monkeypatch):
+    import json
+
+    import settings as config
+    from monitor.cli import app
+    from pipelines import review
+    from pipelines.gold import _article_incidents
+
+    with Store.open(db) as store:
+        # an article reporting two or more incidents: confirm the first, correct its victims, reject the others
+        article, incidents = next((a, sorted(_article_incidents(store, a))) for (a,) in store.conn.execute(
+            "SELECT article_id FROM incident_mentions GROUP BY article_id HAVING COUNT(DISTINCT incident_id) >= 2 "
+            "ORDER BY article_id"))
+        text = store.article(article).text
+        keep, *others = incidents
+        review.confirm(store, keep, "ana")
+        review.edit(store, keep, "ana", {"victims": "Nobody Inventedname; " + text.split()[0]})
+        for other in others:
+            review.reject(store, other, "ana", "not_an_incident")
+        kept = store.incident(keep)
+    monkeypatch.setattr(config, "DB", str(db))
+    out = CliRunner().invoke(app, ["gold", "export", "--reviewed"])
+    assert out.exit_code == 0, out.output
+    lines = [json.loads(line) for line in out.stdout.splitlines()]
+    item = next(i for i in lines if i["id"] == article)
+    assert item["text"] == text and item["about_crimea"] is True
+    assert [e["incident"] for e in item["events"]] == [keep]  # rejected incidents are no events
+    assert item["events"][0]["type"] == kept["type"] and item["events"][0]["negated_or_hypothetical"] is False
+    assert item["events"][0]["victims"] == [text.split()[0]]  # the corrected victim this article names
+    gold = tmp_path / "reviewed.jsonl"
+    gold.write_text(out.stdout, encoding="utf-8")
+    scored = run_cli(["eval", str(gold), "--json"], db)
+    assert scored.returncode == 0, scored.stderr
+    assert json.loads(scored.stdout)["items"] == len(lines)
+    assert CliRunner().invoke(app, ["gold", "export"]).exit_code == 1  # must say which articles

@@ -343,4 +343,9 @@ def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
     out["review"] = reviews.review(store, current)
     out["corrected"] = sorted(reviews.overridden_fields(store, current))
     out["history"] = audit.entries(store, subjects=[current, *out["merged_ids"]])
+    out["merge_candidates"] = [
+        {"id": r["id"], "label": f"{r['event_date'] or (r['first_reported_at'] or '')[:10]} {r['type']}, "
+                                f"{r['place_text'] or 'place unknown'}"}
+        for r in store.merge_candidates(current)
+    ]
     return out
