@@ -338,6 +338,15 @@ def test_incidents_export(db, monkeypatch):
     assert uwazi[0]["title"] and uwazi[0]["victims"] == "Ivan Testov|Olena Example"
     assert re.fullmatch(r"-?[\d.]+\|-?[\d.]+", uwazi[0]["geolocation"]) or uwazi[0]["geolocation"] == ""
     assert cli.invoke(app, ["incidents", "export", "--status", "approved"]).exit_code == 2
+    with TestClient(create_app(db)) as client:
+        auth = token(db, "vic")
+        r = client.get("/api/export/incidents", params={"status": "confirmed"}, headers=auth)
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+        assert r.text == cli.invoke(app, ["incidents", "export", "--status", "confirmed"]).stdout
+        assert client.get("/api/export/incidents", params={"format": "xml"}, headers=auth).status_code == 422
+        listed = client.get("/api/incidents", params={"limit": 200}, headers=auth).json()["incidents"]
+        assert {i["id"]: i["review_status"] for i in listed}[second] == "rejected"
+        assert '<td class="status-' in client.get("/incidents", headers=auth).text
 
 
 def test_monthly_report(db, monkeypatch):

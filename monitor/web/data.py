@@ -305,7 +305,9 @@ def incident_summary(row: Any) -> dict[str, Any]:
 def incidents(ctx: WebContext, types: list[str] | None = None, place: str | None = None, victim: str | None = None,
               start: str | None = None, end: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     rows, total = ctx.store().web_incidents(types or (), place, victim, start, end, limit, offset)
-    return {"total": total, "offset": offset, "limit": limit, "incidents": [incident_summary(r) for r in rows]}
+    status = reviews.statuses(ctx.store(), [r["id"] for r in rows])
+    return {"total": total, "offset": offset, "limit": limit,
+            "incidents": [{**incident_summary(r), "review_status": status[r["id"]]} for r in rows]}
 
 
 def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:

@@ -256,3 +256,17 @@ def report_page(request: Request, ctx: Ctx,
         raise HTTPException(422, str(exc)) from None
     html = request.app.state.templates.get_template("report.html").render(request=request, **report_context(report))
     return HTMLResponse(html)
+
+
+@api_router.get("/export/incidents", summary="Incidents with their review as CSV, JSON Lines or an Uwazi import CSV")
+def export(ctx: Ctx, status: Annotated[list[Literal["new", "confirmed", "rejected"]] | None, Query(
+               description="Review status(es); repeat for several.")] = None,
+           format: Annotated[Literal["csv", "jsonl", "uwazi"], Query(description="csv, jsonl or uwazi")] = "csv",
+           ) -> Response:
+    from pipelines.exports import FORMATS, incident_rows
+
+    body = FORMATS[format](incident_rows(ctx.store(), status))
+    media = "application/x-ndjson" if format == "jsonl" else "text/csv"
+    name = f"incidents-{'-'.join(status or ['all'])}.{'jsonl' if format == 'jsonl' else 'csv'}"
+    return Response(body, media_type=f"{media}; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})
