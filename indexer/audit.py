@@ -49,6 +49,7 @@ class ChainReport:
     rows: int
     broken_at: int | None = None  # seq of the first row that does not fit the chain
     problem: str = ""
+    head: str = GENESIS  # the last row's hash: noted elsewhere, it also reveals rows cut off the end
 
     @property
     def ok(self) -> bool:
@@ -68,7 +69,7 @@ def verify(store: Store) -> ChainReport:
         if row["hash"] != expected:
             return ChainReport(n, row["seq"], "its content does not match its hash (the row was edited)")
         prev = row["hash"]
-    return ChainReport(n)
+    return ChainReport(n, head=prev)
 
 
 def entries(store: Store, subject: str | None = None, subjects: list[str] | None = None,

@@ -10,6 +10,7 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -21,8 +22,13 @@ RANK = {role: n for n, role in enumerate(ROLES)}
 TOKEN_PREFIX = "cm_"
 
 _hasher = PasswordHasher()
-# verified against when the name is unknown, so an unknown name costs the same time as a wrong password
-_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    # verified against when the name is unknown, so an unknown name costs the same time as a wrong password; made on
+    # first use, not at import (a hash takes ~0.1 s of CPU, and every CLI start imports this module)
+    return _hasher.hash(secrets.token_urlsafe(16))
 
 
 class UserError(ValueError):
@@ -114,7 +120,7 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
     """The user if the name and password match an enabled account; the same work is done for unknown names."""
     row = store.conn.execute("SELECT * FROM users WHERE name = ?", (name,)).fetchone()
     try:
-        _hasher.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+        _hasher.verify(row["password_hash"] if row else _dummy_hash(), password)
     except (VerificationError, InvalidHashError):
         return None
     if row is None or row["disabled"]:

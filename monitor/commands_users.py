@@ -147,7 +147,8 @@ def audit_verify() -> None:
         report = audit.verify(store)
     if not report.ok:
         raise UserError(f"audit trail broken at row {report.broken_at}: {report.problem}")
-    console.print(f"audit trail intact: {report.rows} row{'s' if report.rows != 1 else ''}, chain verified")
+    console.print(f"audit trail intact: {report.rows} row{'s' if report.rows != 1 else ''}, chain verified; "
+                  f"head {report.head}")
 
 
 @audit_app.command("log")
