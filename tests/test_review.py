@@ -220,8 +220,9 @@ def test_audit_verify_names_the_tampered_row(db):
         review.confirm(store, first, "ana")
         review.reject(store, second, "ana", "duplicate")
         seq = audit.entries(store, subject=first)[0]["seq"]
+        head = audit.entries(store, limit=1)[0]["hash"]
     ok = run_cli(["audit", "verify"], db)
-    assert ok.returncode == 0 and "chain verified" in ok.stdout
+    assert ok.returncode == 0 and "chain verified" in ok.stdout and f"head {head}" in ok.stdout
     with Store.open(db) as store:
         with pytest.raises(Exception, match="append-only"):
             store.conn.execute("UPDATE audit_log SET actor = 'mallory' WHERE seq = ?", (seq,))
