@@ -76,7 +76,7 @@ def deliver_pending(store: Store, config: AlertConfig, *, timeout: float = 10.0,
         try:
             if _deliver_batch(store, config, rule_name, channel_name, rows, report, now, timeout, retries, backoff):
                 digests_sent.add(rule_name)
-        except Exception as exc:  # noqa: BLE001 - one rule's failure must never keep the others' alerts back
+        except Exception as exc:  # one rule's failure must never keep the others' alerts back
             error = f"{rule_name} -> {channel_name}: {type(exc).__name__}: {exc}"
             log.warning("delivery of %s failed", error)
             log.debug("delivery of %s -> %s", rule_name, channel_name, exc_info=True)

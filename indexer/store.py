@@ -1095,6 +1095,11 @@ class Store:
             )})
         return out
 
+    def incident_article_ids(self, incident_id: str) -> set[str]:
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT article_id FROM incident_mentions WHERE incident_id = ?", (incident_id,)
+        )}
+
     def incident_mention_count(self, incident_id: str) -> int:
         return int(self.conn.execute(
             "SELECT COUNT(*) FROM incident_mentions WHERE incident_id = ?", (incident_id,)
@@ -1158,8 +1163,8 @@ class Store:
     def incident_ancestors(self, incident_id: str) -> list[str]:
         """Every id whose reports (some or all) came to this incident through merges and splits, nearest first."""
         return [row[0] for row in self.conn.execute(
-            "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION SELECT s.old_id, up.depth + 1 FROM incident_successors s "
-            "JOIN up ON s.new_id = up.id WHERE up.depth < 64) "
+            "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION SELECT s.old_id, up.depth + 1 "
+            "FROM incident_successors s JOIN up ON s.new_id = up.id WHERE up.depth < 64) "
             "SELECT id FROM up WHERE id != ? GROUP BY id ORDER BY MIN(depth), id",
             (incident_id, incident_id),
         )]

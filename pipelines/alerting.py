@@ -79,7 +79,7 @@ def run_alerts(store: Store, config: AlertConfig, *, resolver: EntityResolver | 
     for rule in config.rules:
         try:
             report.fired += _fire(store, rule, resolver, docs, backfill)
-        except Exception as exc:  # noqa: BLE001 - one bad rule must never block the others
+        except Exception as exc:  # one bad rule must never block the others
             error = f"rule {rule.name!r} failed: {type(exc).__name__}: {exc}"
             log.warning("%s", error)
             log.debug("rule %r", rule.name, exc_info=True)

@@ -548,22 +548,28 @@ class ClusterReport:
 class StoreRepository:
     """Incidents in the store; summaries are recomputed from mentions whenever an incident changes.
 
-    ``previous`` holds, while an article is clustered again, the incident each of its mentions was in: a group
-    that opens an incident takes back the id of the incident its mentions came from when nothing else is left in
-    it, so re-clustering never renames an incident that did not really change.
+    Re-clustering keeps ids: a group that would open an incident takes over the incident its article reported
+    before when nothing settled is left in it (its other reports, if any, are of articles still to be clustered
+    again in this run), so an incident that did not really change keeps its id whatever order its reports are
+    re-clustered in. An incident whose reports all went elsewhere is retired with successors; one that loses part
+    of its reports to a new incident records the split.
     """
 
-    def __init__(self, store: Store, report: ClusterReport) -> None:
+    def __init__(self, store: Store, report: ClusterReport, pending: Iterable[str] = ()) -> None:
         self.store = store
         self.report = report
+        self.pending = set(pending)  # articles still to be clustered again in this run
         self.changed: set[str] = set()  # incidents created or changed by the current article
-        self.created: set[str] = set()  # incidents opened by the current article
-        self.previous: dict[str, str] = {}  # event id -> incident id before the current article was detached
+        self.created: set[str] = set()  # incidents opened in this run
+        self.previous: dict[str, str] = {}  # event id -> incident, of the current article before it was detached
+        self.origins: dict[str, str] = {}  # the same for every article clustered again in this run
         self._cache: dict[str, list[tuple[str, Profile]]] = {}
         self._context: dict[str, frozenset[str]] = {}
 
-    def start_article(self, previous: dict[str, str]) -> None:
-        self.changed, self.created, self.previous = set(), set(), previous
+    def start_article(self, article_id: str, previous: dict[str, str]) -> None:
+        self.pending.discard(article_id)
+        self.changed, self.previous = set(), previous
+        self.origins.update(previous)
 
     def context(self, article_id: str) -> frozenset[str]:
         """Whom an article is about: the victims of all its event mentions, whatever their modality."""
@@ -587,15 +593,19 @@ class StoreRepository:
     def _forget(self, event_type: str) -> None:
         self._cache.pop(event_type, None)
 
+    def _unsettled(self, incident_id: str) -> bool:
+        """Nothing settled is left in the incident: its remaining reports (if any) will be clustered again."""
+        return self.store.incident_article_ids(incident_id) <= self.pending
+
     def _inherited(self, group: list[Mention]) -> str | None:
-        """The incident this article reported before that the group takes over: of the group's type, nothing else
-        left in it, preferably the one the group's own mentions were in (event ids are positions in the text, so
-        an edited article may renumber them). Re-clustering an article that still tells the story keeps its id."""
+        """The incident this article reported before that the group takes over: of the group's type, nothing
+        settled left in it, preferably the one the group's own mentions were in (event ids are positions in the
+        text, so an edited article may renumber them)."""
         own = Counter(self.previous[m.event_id] for m in group if m.event_id in self.previous)
         others = sorted(set(self.previous.values()) - set(own))
         for incident_id in [i for i, _ in own.most_common()] + others:
             if (incident_id not in self.changed and self.store.incident_state(incident_id) == ("active", group[0].type)
-                    and self.store.incident_mention_count(incident_id) == 0):
+                    and self._unsettled(incident_id)):
                 return incident_id
         return None
 
@@ -639,20 +649,21 @@ class StoreRepository:
         self.changed.difference_update(others)
         self.report.touched.difference_update(others)
 
-    def settle(self, left: Iterable[str]) -> set[str]:
-        """After an article was clustered again: every incident its mentions left either still has reports, or
-        is retired with successors (where its reports went) so its old id leads on; a new incident made of
-        reports of one that lives on is recorded as split from it. Returns the incidents retired."""
-        moved_to = self.store.mention_incidents(self.previous)
+    def settle(self) -> set[str]:
+        """After the current article was clustered again: an incident it left that has no reports any more is
+        retired, its successors being where its reports went in this run ('merged' into an incident that
+        existed, 'replaced' by one opened in this run); one that keeps reports but lost some to an incident
+        opened for them records the split. Returns the incidents retired."""
+        left = set(self.previous.values())
+        moved = {e: i for e, i in self.origins.items() if i in left}
+        now = self.store.mention_incidents(moved)
         retired = set()
-        for old in sorted(set(left)):
+        for old in sorted(left):
             state = self.store.incident_state(old)
             if state is None or state[0] != "active":
                 continue  # merged by this article already: its successor is recorded
-            went = Counter(moved_to[e] for e, i in self.previous.items() if i == old and moved_to.get(e, old) != old)
+            went = Counter(now[e] for e, i in moved.items() if i == old and now.get(e, old) != old)
             if self.store.incident_mention_count(old) == 0:
-                # its reports now belong to other incidents: to an existing one (merged into it), or they make a
-                # new one (replaced by it: another type, or a group no longer compatible)
                 self.store.retire_incident(old, [(new, "replaced" if new in self.created else "merged", n)
                                                  for new, n in went.most_common()])
                 self._cache.clear()
@@ -759,28 +770,30 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
 
     window = config.INCIDENT_DATE_WINDOW_DAYS if window is None else window
     report = ClusterReport()
-    repo = StoreRepository(store, report)
     if everything:
         store.reset_incident_clustering()
+    todo: list[tuple[str, list[Mention], frozenset[str], str]] = []
     unchanged: set[str] = set()
+    reader = StoreRepository(store, report)
     for article_id in store.articles_to_cluster():
-        repo._context.pop(article_id, None)  # re-enriched: whom it is about may have changed
         mentions = [_mention_of(row) for row in store.clusterable_events(article_id)]
-        context = repo.context(article_id)
+        context = reader.context(article_id)
         fingerprint = cluster_fingerprint(mentions, context)
         current = store.article_mentions(article_id)
         if fingerprint == store.cluster_fingerprint(article_id) and set(current) == {m.event_id for m in mentions}:
             unchanged.update(current.values())
             store.mark_clustered(article_id, fingerprint)
             report.articles += 1
-            continue
+        else:
+            todo.append((article_id, mentions, context, fingerprint))
+    repo = StoreRepository(store, report, pending=[article_id for article_id, *_ in todo])
+    for article_id, mentions, context, fingerprint in todo:
         with store.transaction():
-            repo.start_article(store.detach_article_mentions(article_id))
+            repo.start_article(article_id, store.detach_article_mentions(article_id))
             if repo.previous:
                 repo._cache.clear()
-            groups = article_groups(mentions, window, context)
-            link_groups(repo, groups, window)
-            retired = repo.settle(repo.previous.values())
+            link_groups(repo, article_groups(mentions, window, context), window)
+            retired = repo.settle()
             changed = (repo.changed | {store.resolve_incident(i) or i for i in repo.previous.values()}) - retired
             for incident_id in changed:
                 summarise(store, incident_id)

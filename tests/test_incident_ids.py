@@ -48,7 +48,8 @@ def _ids(store: Store) -> set[str]:
 
 
 def _retired(store: Store) -> list[tuple[str, str]]:
-    return [tuple(r) for r in store.conn.execute("SELECT id, status FROM incidents WHERE status != 'active' ORDER BY id")]
+    return [tuple(r) for r in store.conn.execute(
+        "SELECT id, status FROM incidents WHERE status != 'active' ORDER BY id")]
 
 
 def _deliveries(store: Store) -> int:

@@ -7,6 +7,7 @@ atomically replaces the old one, so a bad rule never reaches the alerting stage.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
@@ -113,8 +114,6 @@ def _copy_mode_and_owner(path: Path, tmp: str) -> None:
         os.chmod(tmp, 0o666 & ~umask)
         return
     if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
-        try:
+        with contextlib.suppress(PermissionError):  # only root may give a file away; the mode is still kept
             os.chown(tmp, st.st_uid, st.st_gid)
-        except PermissionError:
-            pass  # only root may give a file away; the mode is still kept
     os.chmod(tmp, stat.S_IMODE(st.st_mode))
