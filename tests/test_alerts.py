@@ -197,6 +197,38 @@ def test_flood_guard_over_an_existing_corpus(tmp_path: Path) -> None:
     assert len(log.stdout.splitlines()) == 6
 
 
+def _reenrich(store: Store, slug: str, published: str, events: list) -> None:
+    """The article ``slug`` enriched again (better NLP) into ``events``."""
+    add_article(store, slug, published, events)
+    store.conn.execute("UPDATE articles SET clustered_at = '2000-01-01' WHERE url LIKE ?", (f"%/{slug}",))
+
+
+def test_re_enrichment_never_alerts_old_reports_nor_alerted_incidents_again(tmp_path: Path) -> None:
+    config = _config(tmp_path, '[[rules]]\nname = "kurt"\nquery = "person:~rustem-kurtmollaev"\n'
+                               'channels = ["log"]\n\n[[rules]]\nname = "any"\nquery = "type:search OR type:detention"'
+                               '\nchannels = ["log"]\n')
+    seit = "person:~enver-seitumerov"
+    with Store.open(tmp_path / "m.db") as store:
+        add_article(store, "old", "2026-08-01T10:00:00+03:00", [event("search", "2026-08-01", seit)])
+        _cycle(store, config)  # the rules are created after this report
+        add_article(store, "a1", "2026-09-08T10:00:00+03:00", [event("search", "2026-09-08", KURT)])
+        add_article(store, "b1", "2026-09-08T12:00:00+03:00", [event("search", "2026-09-08", seit)])
+        first = _cycle(store, config)
+        assert sorted(rule for rule, _ in first.fired) == ["any", "any", "kurt"]
+        [kurt_incident] = [i for rule, i in first.fired if rule == "kurt"]
+        # better NLP: the old report also tells of a detention (an incident nobody knew, but old news to the rules)
+        _reenrich(store, "old", "2026-08-01T10:00:00+03:00",
+                  [event("search", "2026-08-01", seit), event("detention", "2026-08-01", seit)])
+        # ... and a1 is read as the search of both men: its incident moves into b1's, which now names Kurtmollaev
+        _reenrich(store, "a1", "2026-09-08T10:00:00+03:00", [event("search", "2026-09-08", KURT, seit)])
+        second = _cycle(store, config)
+        assert second.fired == []
+        moved_to = store.resolve_incident(kurt_incident)
+        assert moved_to != kurt_incident and moved_to in {r["id"] for r in store.list_incidents()}
+        assert sorted(r["type"] for r in store.list_incidents()) == ["detention", "search", "search"]
+    assert len(_lines(tmp_path)) == 3
+
+
 # --- webhook --------------------------------------------------------------------------------------------------
 class _Hook:
     """A real HTTP server on 127.0.0.1 that fails the first ``fail`` requests, then checks signatures."""
