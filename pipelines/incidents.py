@@ -555,10 +555,10 @@ class StoreRepository:
     of its reports to a new incident records the split.
     """
 
-    def __init__(self, store: Store, report: ClusterReport, pending: Iterable[str] = ()) -> None:
+    def __init__(self, store: Store, report: ClusterReport) -> None:
         self.store = store
         self.report = report
-        self.pending = set(pending)  # articles still to be clustered again in this run
+        self.pending: set[str] = set()  # articles still to be clustered again in this run
         self.changed: set[str] = set()  # incidents created or changed by the current article
         self.created: set[str] = set()  # incidents opened in this run
         self.previous: dict[str, str] = {}  # event id -> incident, of the current article before it was detached
@@ -774,10 +774,10 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
         store.reset_incident_clustering()
     todo: list[tuple[str, list[Mention], frozenset[str], str]] = []
     unchanged: set[str] = set()
-    reader = StoreRepository(store, report)
+    repo = StoreRepository(store, report)
     for article_id in store.articles_to_cluster():
         mentions = [_mention_of(row) for row in store.clusterable_events(article_id)]
-        context = reader.context(article_id)
+        context = repo.context(article_id)
         fingerprint = cluster_fingerprint(mentions, context)
         current = store.article_mentions(article_id)
         if fingerprint == store.cluster_fingerprint(article_id) and set(current) == {m.event_id for m in mentions}:
@@ -786,7 +786,7 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
             report.articles += 1
         else:
             todo.append((article_id, mentions, context, fingerprint))
-    repo = StoreRepository(store, report, pending=[article_id for article_id, *_ in todo])
+    repo.pending = {article_id for article_id, *_ in todo}
     for article_id, mentions, context, fingerprint in todo:
         with store.transaction():
             repo.start_article(article_id, store.detach_article_mentions(article_id))

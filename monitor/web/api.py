@@ -162,7 +162,8 @@ def incidents(
                           end.isoformat() if end else None, limit, offset)
 
 
-@router.get("/incidents/{incident_id}", summary="One incident: reporting articles, mentions, victims, quotes, place")
+@router.get("/incidents/{incident_id}", summary="One incident: reporting articles, mentions, victims, quotes, place",
+            responses={307: {"description": "An old id: redirects to the incident its reports now belong to"}})
 def incident(request: Request, ctx: Ctx, incident_id: Annotated[str, PathParam(
         pattern=INCIDENT_ID, description="e.g. inc-3f2a... (an old id of a merged incident redirects to it)")]) -> Any:
     found = data.incident(ctx, incident_id)
