@@ -66,9 +66,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     store_with_corpus(db)
     with Store.open(db) as store:
         first, fired = _enrich_cycle(store, alerts, everything=False)
+        # the rules are registered now: an incident created from here on would be new to them and fire
         assert first.created > 20 and fired == 0
-        # the rules as they were before the re-runs: new incidents from now on would fire
-        store.conn.execute("UPDATE alert_rules SET created_seq = (SELECT MAX(seq) FROM incidents)")
     return db, alerts
 
 
