@@ -269,6 +269,9 @@ def test_human_decisions_survive_enrich_all(db):
 
     r = run_cli(["enrich", "--all"], db, timeout=600)
     assert r.returncode == 0, r.stderr[-2000:]
+    # unchanged NLP output leaves clustering alone; --recluster makes it redo every article from scratch
+    r = run_cli(["incidents", "--recluster", "--limit", "1"], db, timeout=600)
+    assert r.returncode == 0, r.stderr[-2000:]
 
     with Store.open(db) as store:
         after = {i: state(store, i) for i in before}
