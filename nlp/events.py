@@ -20,8 +20,9 @@ Events are extracted whatever the article's relevance; relevance is decided sepa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -31,6 +32,7 @@ import items
 from nlp import extensions
 from nlp.dates import parse_published, resolve
 from nlp.gazetteer import Gazetteer, load_gazetteer
+from nlp.lexicons import mapping, words
 from nlp.linking import is_cyrillic_doc
 
 __all__ = ["EVENT_TYPES", "EventExtractor", "modality"]
@@ -42,488 +44,33 @@ EVENT_TYPES = (
     "torture", "assault", "death", "conscription", "ban", "property_seizure", "displacement",
 )  # fmt: skip
 
-# --- word lists -------------------------------------------------------------------------------------------------
-PERSON_NOUNS = frozenset(
-    [
-        "man",
-        "men",
-        "woman",
-        "women",
-        "person",
-        "people",
-        "child",
-        "children",
-        "boy",
-        "girl",
-        "activist",
-        "journalist",
-        "blogger",
-        "believer",
-        "worshipper",
-        "resident",
-        "residents",
-        "student",
-        "teacher",
-        "lawyer",
-        "imam",
-        "member",
-        "members",
-        "defendant",
-        "detainee",
-        "prisoner",
-        "prisoners",
-        "civilian",
-        "citizen",
-        "citizens",
-        "national",
-        "nationals",
-        "family",
-        "families",
-        "relative",
-        "relatives",
-        "brother",
-        "sister",
-        "son",
-        "daughter",
-        "wife",
-        "husband",
-        "mother",
-        "father",
-        "mechanic",
-        "fisherman",
-        "pensioner",
-        "nurse",
-        "driver",
-        "doctor",
-        "leader",
-        "witness",
-        "witnesses",
-        "suspect",
-        "suspects",
-        "protester",
-        "protesters",
-        "demonstrator",
-        "someone",
-        "anyone",
-        "everyone",
-        "nobody",
-        "one",
-        "all",
-        "each",
-        "both",
-        "others",
-        "dozens",
-        "hundreds",
-        "deportee",
-        "refugee",
-        "tatar",
-        "tatars",
-        "muslim",
-        "muslims",
-        "ukrainian",
-        "ukrainians",
-        "russian",
-        "russians",
-        "crimean",
-        "crimeans",
-        "employee",
-        "worker",
-        "farmer",
-        "writer",
-        "artist",
-        "editor",
-        "reporter",
-        "correspondent",
-        "owner",
-        "accused",
-        "convict",
-        "inmate",
-        "he",
-        "she",
-        "they",
-    ]
-)
-PLACE_OBJECTS = frozenset(
-    [
-        "home",
-        "homes",
-        "house",
-        "houses",
-        "flat",
-        "flats",
-        "apartment",
-        "apartments",
-        "office",
-        "offices",
-        "mosque",
-        "mosques",
-        "building",
-        "buildings",
-        "premises",
-        "dormitory",
-        "room",
-        "rooms",
-        "car",
-        "cars",
-        "garage",
-        "property",
-        "properties",
-        "church",
-        "hall",
-        "shop",
-        "business",
-        "headquarters",
-        "dacha",
-        "yard",
-        "village",
-        "settlement",
-        "madrasa",
-        "school",
-        "library",
-        "editorial",
-        "newsroom",
-    ]
-)
-PROPERTY_OBJECTS = frozenset(
-    [
-        "building",
-        "buildings",
-        "hall",
-        "house",
-        "houses",
-        "home",
-        "homes",
-        "flat",
-        "flats",
-        "apartment",
-        "apartments",
-        "property",
-        "properties",
-        "land",
-        "plot",
-        "plots",
-        "business",
-        "businesses",
-        "estate",
-        "guesthouse",
-        "hotel",
-        "office",
-        "premises",
-        "company",
-        "enterprise",
-        "shop",
-        "farm",
-        "church",
-        "mosque",
-        "dacha",
-        "garage",
-        "factory",
-    ]
-)
-SECURITY_CONTEXT = frozenset(
-    [
-        "officer",
-        "officers",
-        "police",
-        "policeman",
-        "fsb",
-        "security",
-        "investigator",
-        "investigators",
-        "rosgvardia",
-        "agent",
-        "agents",
-        "raid",
-        "detain",
-        "arrest",
-        "warrant",
-        "force",
-        "forces",
-        "uniform",
-        "soldier",
-        "soldiers",
-        "guard",
-        "guards",
-        "bailiff",
-        "enforcement",
-        "committee",
-    ]
-)
-CUSTODY_CONTEXT = frozenset(
-    [
-        "guard",
-        "guards",
-        "custody",
-        "detention",
-        "detain",
-        "detainee",
-        "cell",
-        "sizo",
-        "prison",
-        "colony",
-        "interrogation",
-        "interrogate",
-        "confession",
-        "convoy",
-        "remand",
-        "prisoner",
-        "inmate",
-        "jail",
-        "penitentiary",
-    ]
-)
-AGGRESSORS = frozenset(
-    [
-        "officer",
-        "officers",
-        "guard",
-        "guards",
-        "man",
-        "men",
-        "attacker",
-        "attackers",
-        "assailant",
-        "police",
-        "policeman",
-        "agent",
-        "agents",
-        "soldier",
-        "soldiers",
-        "people",
-        "who",
-        "they",
-        "he",
-        "she",
-        "someone",
-        "thug",
-        "thugs",
-        "stranger",
-        "strangers",
-    ]
-)
-MODAL_AUX = frozenset({"may", "might", "could", "would", "can", "should", "must", "will", "shall", "'ll", "wo", "ca"})
-CUE_MODALITY = {
-    "deny": "denied", "denial": "denied",
-    "refuse": "negated", "fail": "negated", "decline": "negated",
-    "threaten": "threatened", "threat": "threatened", "warn": "threatened", "warning": "threatened",
-    "fear": "feared", "afraid": "feared", "worry": "feared", "risk": "feared",
-    "face": "hypothetical", "expect": "hypothetical", "ask": "hypothetical", "request": "hypothetical",
-    "seek": "hypothetical", "plan": "hypothetical", "want": "hypothetical", "intend": "hypothetical",
-    "demand": "hypothetical", "possible": "hypothetical", "likely": "hypothetical", "whether": "hypothetical",
-    "propose": "hypothetical", "urge": "hypothetical", "avoid": "hypothetical", "rule": "hypothetical",
-    "call": "hypothetical", "try": "hypothetical", "attempt": "hypothetical", "aim": "hypothetical",
-    "prevent": "hypothetical", "allow": "hypothetical",
-}  # fmt: skip
+# --- word lists (nlp/lexicons/en.toml) ---------------------------------------------------------------------
+def _en(key: str) -> frozenset[str]:
+    return words("en", "events", key)
+
+
+PERSON_NOUNS = _en("person_nouns")
+PLACE_OBJECTS = _en("place_objects")
+PROPERTY_OBJECTS = _en("property_objects")
+SECURITY_CONTEXT = _en("security_context")
+CUSTODY_CONTEXT = _en("custody_context")
+STRICT_CUSTODY_CONTEXT = _en("strict_custody_context")
+AGGRESSORS = _en("aggressors")
+MODAL_AUX = _en("modal_aux")
+CUE_MODALITY: Mapping[str, str] = mapping("en", "events", "modality_cues")
 # Dependency relations that stay inside one clause: a negation or modal found by climbing them governs the trigger.
-CLAUSE_INTERNAL = frozenset(
-    [
-        "pobj",
-        "prep",
-        "dobj",
-        "nsubj",
-        "nsubjpass",
-        "attr",
-        "compound",
-        "amod",
-        "poss",
-        "npadvmod",
-        "agent",
-        "acomp",
-        "oprd",
-        "xcomp",
-        "appos",
-        "nmod",
-        "dative",
-        "pcomp",
-        "conj",
-    ]
-)
+CLAUSE_INTERNAL = _en("clause_internal")
 # Relations climbed to find cue verbs ("denied that ...", "fears he could be ...").
 CUE_CHAIN = CLAUSE_INTERNAL | {"ccomp", "xcomp", "acl"}
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "dozens": 24,
-}  # fmt: skip
-PERPETRATOR_IDS = frozenset(
-    [
-        "org:fsb",
-        "org:investigative-committee",
-        "org:center-e",
-        "org:rosgvardia",
-        "org:mvd",
-        "org:prosecutor-crimea",
-        "org:southern-district-military-court",
-        "org:supreme-court-crimea",
-        "org:kyivskyi-district-court-simferopol",
-        "org:zheleznodorozhny-district-court-simferopol",
-        "org:sevastopol-city-court",
-        "org:fsin",
-        "org:supreme-court-of-russia",
-        "org:russian-ministry-of-justice",
-        "org:roskomnadzor",
-        "org:state-council-of-crimea",
-    ]
-)
-PERPETRATOR_WORDS = frozenset(
-    [
-        "police",
-        "officers",
-        "officer",
-        "fsb",
-        "court",
-        "judge",
-        "guards",
-        "guard",
-        "rosgvardia",
-        "investigators",
-        "prosecutor",
-        "bailiffs",
-        "authorities",
-        "magistrate",
-    ]
-)
-MONEY_WORDS = frozenset({"rouble", "ruble", "hryvnia", "dollar", "euro", "roubles", "rubles"})
+NUMBER_WORDS: Mapping[str, int] = mapping("en", "events", "number_words")
+PERPETRATOR_IDS = _en("perpetrator_ids")
+PERPETRATOR_WORDS = _en("perpetrator_words")
+MONEY_WORDS = _en("money_words")
 ARTICLE_RE = re.compile(r"\bArticles?\s+(\d+(?:\.\d+)*)", re.I)
-
-TRIGGER_LEMMAS = sorted(
-    [
-        "search",
-        "raid",
-        "detain",
-        "detention",
-        "arrest",
-        "take",
-        "hold",
-        "put",
-        "custody",
-        "remand",
-        "charge",
-        "case",
-        "accuse",
-        "prosecute",
-        "indict",
-        "investigation",
-        "suspect",
-        "sentence",
-        "convict",
-        "jail",
-        "uphold",
-        "serve",
-        "verdict",
-        "face",
-        "fine",
-        "protocol",
-        "deport",
-        "deportation",
-        "expel",
-        "expulsion",
-        "deportee",
-        "transfer",
-        "move",
-        "disappear",
-        "disappearance",
-        "vanish",
-        "abduct",
-        "abduction",
-        "kidnap",
-        "missing",
-        "see",
-        "hear",
-        "whereabouts",
-        "torture",
-        "shock",
-        "treatment",
-        "beat",
-        "beating",
-        "hit",
-        "kick",
-        "strike",
-        "attack",
-        "assault",
-        "die",
-        "kill",
-        "death",
-        "body",
-        "dead",
-        "summons",
-        "mobilisation",
-        "mobilization",
-        "conscription",
-        "conscript",
-        "draft",
-        "mobilise",
-        "mobilize",
-        "enlistment",
-        "ban",
-        "declare",
-        "designate",
-        "bar",
-        "refuse",
-        "outlaw",
-        "confiscate",
-        "confiscation",
-        "seize",
-        "seizure",
-        "nationalise",
-        "nationalize",
-        "nationalisation",
-        "nationalization",
-        "demolish",
-        "demolition",
-        "bulldoze",
-        "ownership",
-        "refugee",
-        "flee",
-        "leave",
-        "force",
-        "displace",
-        "displacement",
-        "extend",
-        "order",
-    ]
-)
-TRIGGER_FORMS = sorted(
-    {
-        "searches",
-        "searched",
-        "detained",
-        "arrested",
-        "summonses",
-        "mobilisation",
-        "deported",
-        "expelled",
-        "banned",
-        "beaten",
-        "tortured",
-        "fined",
-        "died",
-        "fled",
-        "left",
-        "refugees",
-        "missing",
-        "ill-treatment",
-        "sentenced",
-        "sentence",
-        "transferred",
-        "moved",
-        "disappeared",
-        "abducted",
-        "confiscated",
-        "demolished",
-        "nationalised",
-        "raided",
-        "raids",
-        "bulldozed",
-        "charged",
-        "accused",
-        "convicted",
-        "jailed",
-        "killed",
-        "seized",
-    }
-)
+#: trigger rule name -> the lemmas and forms it handles
+RULE_WORDS: Mapping[str, Mapping[str, Any]] = mapping("en", "events", "rules")
+TRIGGER_LEMMAS = sorted({w for ws in RULE_WORDS.values() for w in ws})
+TRIGGER_FORMS = sorted(_en("trigger_forms"))
 
 CYRILLIC_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (t, re.compile(p, re.I))
@@ -1025,11 +572,6 @@ def _r_disappear(t: Token) -> list[tuple[str, bool]] | None:
     return None
 
 
-STRICT_CUSTODY_CONTEXT = frozenset(
-    {"guard", "guards", "custody", "detention", "cell", "sizo", "prison", "colony", "interrogation", "confession"}
-)
-
-
 def _violence_type(t: Token) -> str:
     """Torture is violence against someone in custody; the same words outside custody are an assault."""
     if _has_context(t.sent, CUSTODY_CONTEXT):
@@ -1210,118 +752,16 @@ class EventExtractor:
         self.crimean_places = frozenset(e.id for e in gazetteer if e.label in {"GPE", "LOC"} and e.in_crimea)
         crimean = self.crimean_places | {"group:crimean-tatars", "group:crimeans"}
         displacement = _DisplacementRule(frozenset(crimean))
-        self.rules: dict[str, Rule] = {}
-        for lem in ("search", "raid"):
-            self.rules[lem] = _r_search
-        self.rules["detain"] = self.rules["detention"] = _r_detain
-        self.rules["detained"] = _r_detain
-        self.rules["arrest"] = self.rules["arrested"] = _r_arrest
-        for lem in ("take", "hold", "put"):
-            self.rules[lem] = _r_take
-        for lem in ("custody", "remand", "extend"):
-            self.rules[lem] = _r_custody
-        for lem in (
-            "charge",
-            "charged",
-            "accuse",
-            "accused",
-            "prosecute",
-            "indict",
-            "case",
-            "investigation",
-            "suspect",
-        ):
-            self.rules[lem] = _r_charge
-        for lem in (
-            "sentence",
-            "sentenced",
-            "convict",
-            "convicted",
-            "jail",
-            "jailed",
-            "verdict",
-            "serve",
-            "face",
-            "uphold",
-        ):
-            self.rules[lem] = _r_sentence
-        for lem in ("fine", "fin", "fined", "protocol"):
-            self.rules[lem] = _r_fine
-        for lem in ("deport", "deported", "deportation", "expel", "expelled", "expulsion", "deportee"):
-            self.rules[lem] = _r_deport
-        for lem in ("transfer", "transferred", "move", "moved"):
-            self.rules[lem] = _r_transfer
-        for lem in (
-            "disappear",
-            "disappeared",
-            "vanish",
-            "abduct",
-            "abducted",
-            "abduction",
-            "kidnap",
-            "missing",
-            "disappearance",
-            "whereabouts",
-            "see",
-            "hear",
-        ):
-            self.rules[lem] = _r_disappear
-        for lem in (
-            "torture",
-            "tortured",
-            "shock",
-            "treatment",
-            "beat",
-            "beaten",
-            "beating",
-            "hit",
-            "kick",
-            "strike",
-            "attack",
-            "assault",
-        ):
-            self.rules[lem] = _r_violence
-        for lem in ("die", "died", "kill", "killed", "death", "dead", "body"):
-            self.rules[lem] = _r_death
-        for lem in (
-            "summons",
-            "summonse",
-            "summonses",
-            "conscription",
-            "conscript",
-            "enlistment",
-            "mobilisation",
-            "mobilization",
-            "mobilise",
-            "mobilize",
-            "draft",
-        ):
-            self.rules[lem] = _r_conscription
-        for lem in ("ban", "banned", "outlaw", "declare", "designate", "bar", "refuse", "deny"):
-            self.rules[lem] = _r_ban
-        for lem in (
-            "confiscate",
-            "confiscated",
-            "confiscation",
-            "seize",
-            "seized",
-            "seizure",
-            "nationalise",
-            "nationalised",
-            "nationalize",
-            "nationalisation",
-            "nationalization",
-            "demolish",
-            "demolished",
-            "demolition",
-            "bulldoze",
-            "bulldozed",
-            "ownership",
-        ):
-            self.rules[lem] = _r_property
-        for lem in ("leave", "left", "flee", "fled", "refugee", "refugees", "force", "displace", "displacement"):
-            self.rules[lem] = displacement
-        self.rules["ownership"] = lambda t: None  # reached through "take ownership" in _r_take
+        by_name: dict[str, Rule] = {
+            "search": _r_search, "detain": _r_detain, "arrest": _r_arrest, "take": _r_take, "custody": _r_custody,
+            "charge": _r_charge, "sentence": _r_sentence, "fine": _r_fine, "deport": _r_deport,
+            "transfer": _r_transfer, "disappear": _r_disappear, "violence": _r_violence, "death": _r_death,
+            "conscription": _r_conscription, "ban": _r_ban, "property": _r_property, "displacement": displacement,
+        }  # fmt: skip
+        unknown = set(RULE_WORDS) - set(by_name)
+        if unknown:
+            raise ValueError(f"nlp/lexicons/en.toml [events.rules] names unknown rules: {sorted(unknown)}")
+        self.rules: dict[str, Rule] = {w: by_name[name] for name, ws in RULE_WORDS.items() for w in ws}
 
     def __call__(self, doc: Doc) -> Doc:
         published = parse_published(doc._.published_at)

@@ -21,72 +21,38 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from items import Quote
+from nlp.lexicons import words
 from nlp.translit import fold, key_tokens, to_latin
 
 __all__ = ["CUE_LEMMAS", "QuoteFinder", "find_quotes"]
 
-# Speech verbs.  Mental-state verbs (think, believe, fear) are left out on purpose: "he fears he could be deported"
-# is not a statement an analyst would quote.
-CUE_LEMMAS = frozenset(
-    """say tell stress note add write state claim report conclude explain warn emphasise emphasize insist
-        recall complain deny confirm announce allege argue admit acknowledge reply respond answer assert
-        maintain declare mention observe remark testify reiterate repeat clarify specify contend predict
-        promise inform recount post tweet underline highlight caution object protest agree comment describe
-        estimate suggest""".split()  # noqa: SIM905
-)
+
+def _en(key: str) -> frozenset[str]:
+    return words("en", "quotes", key)
+
+
+# the English word lists are data: nlp/lexicons/en.toml, table [quotes]
+
+CUE_LEMMAS = _en("speech_verbs")
 # cue verbs that need a particle to be speech ("point out"), keyed by (verb lemma, particle)
-PHRASAL_CUES = {("point", "out"): "point out", ("spell", "out"): "spell out"}
-# cues that only make sense with a clausal complement, never as the frame of a direct quote on their own
-_WEAK_DIRECT = frozenset({"describe", "estimate", "suggest", "agree", "comment"})
+PHRASAL_CUES = {(p.split()[0], p.split()[1]): p for p in _en("phrasal_cues")}
+_WEAK_DIRECT = _en("weak_direct")
 
 _OPENERS = {'"': '"', "“": "”", "«": "»", "„": "“”", "‹": "›", "‘": "’", "‚": "‘’"}
 _SENT_END = frozenset({".", "!", "?"})
 _PRONOUNS_PERSON = {"he": "m", "him": "m", "she": "f", "her": "f"}
 _PRONOUNS_GROUP = frozenset({"they", "it"})
-# a speaker noun that speaks *for* its prepositional object: "a spokesperson for the department"
-_PROXY_NOUNS = frozenset(
-    """spokesperson spokesman spokeswoman representative press service secretary official head chief
-        member statement""".split()  # noqa: SIM905
-)
-_ORG_NOUNS = frozenset(
-    """service department court ministry group organisation organization committee office agency mission
-        centre center administration police initiative ngo channel outlet movement association union
-        council prosecutor prosecution commission network project fund foundation party authorities board
-        inspectorate""".split()  # noqa: SIM905
-)
-_PERSON_NOUNS = frozenset(
-    """lawyer attorney advocate wife husband mother father son daughter brother sister relative neighbour
-        neighbor activist journalist coordinator imam mufti leader chairman chairwoman head ombudsman
-        official judge spokesperson spokesman spokeswoman witness defendant prisoner friend colleague
-        cousin uncle aunt grandmother grandfather widow mufti blogger teacher pensioner resident man woman
-        deputy director editor""".split()  # noqa: SIM905
-)
-# "according to" a thing rather than a speaker is a source, not a statement
-_INANIMATE_SOURCES = frozenset(
-    """recording report data statistics figure figures document documents estimate estimates survey census
-        law decree rule rules verdict indictment ruling decision record records video footage file case
-        materials media reports publication post message letter""".split()  # noqa: SIM905
-)
-_TITLE_CUES = frozenset({"call", "title", "entitle", "name", "dub", "label", "headline", "brand"})
+_PROXY_NOUNS = _en("proxy_nouns")
+_ORG_NOUNS = _en("org_nouns")
+_PERSON_NOUNS = _en("person_nouns")
+_INANIMATE_SOURCES = _en("inanimate_sources")
+_TITLE_CUES = _en("title_cues")
 _SPEAKER_LABELS = {"PERSON": "person", "ORG": "org", "NORP": "group", "GPE": "place", "FAC": "org", "LOC": "place"}
-# words NER sometimes leaves at the front of a PERSON span ("Lawyer Alim Kurtveliev", "Forecaster Yurii Didenko")
-_TITLE_WORDS = _PERSON_NOUNS | frozenset(
-    """prosecutor forecaster analyst coordinator chairman chairwoman mp deputy president minister mayor
-        governor mr mrs ms dr professor prof rev sheikh captain colonel general volunteer photographer
-        historian researcher investigator ombudswoman senator lieutenant major sergeant officer commander
-        ambassador envoy poet writer artist singer director founder co-founder""".split()  # noqa: SIM905
-)
-_KIN_NOUNS = frozenset(
-    """mother father son daughter wife husband brother sister widow grandmother grandfather aunt uncle
-        cousin""".split()  # noqa: SIM905
-)
-# cues that take an object as readily as a clause ("stressed the importance of …"): a report needs "that"
-_NEEDS_THAT = frozenset(
-    """point out stress emphasise note mention highlight underline recall explain describe spell out
-        observe remark""".split()  # noqa: SIM905
-) | {"point out", "spell out"}
-_WH_WORDS = frozenset({"who", "what", "why", "how", "where", "when", "whether", "if", "which", "whom", "whose"})
-_ADDRESSEE_CUES = frozenset({"tell", "inform", "warn", "assure", "remind"})
+_TITLE_WORDS = _PERSON_NOUNS | _en("title_words")
+_KIN_NOUNS = _en("kin_nouns")
+_NEEDS_THAT = _en("needs_that")
+_WH_WORDS = _en("wh_words")
+_ADDRESSEE_CUES = _en("addressee_cues")
 
 
 @dataclass
