@@ -72,6 +72,10 @@ def _eval_rows(table: Table, result: dict[str, Any], prefix: str, per_type: bool
             if block in result:
                 s = result[block][kind]
                 table.add_row(f"{prefix}{block} ({kind})", _fmt(s["p"]), _fmt(s["r"]), _fmt(s["f1"]), "")
+    if "linking" in result:
+        link = result["linking"]
+        table.add_row(f"{prefix}linking: people merged", f"{link['merged']} of {link['pairs']} pairs", "", "", "")
+        table.add_row(f"{prefix}linking: people split", f"{link['split']} of {link['people']}", "", "", "")
 
 
 # --- enrich ----------------------------------------------------------------------------------------------------

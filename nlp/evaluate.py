@@ -6,8 +6,10 @@
      "event_victims": {...}, "event_places": {...}, "persons": {...}, "places": {...},
      "quotes": {"p", "r", "f1", "attribution"}, "seconds": s}
 
-plus ``"indirect_quotes"`` (same shape as ``"quotes"``) when items carry ``indirect_quotes``, and ``"by_lang"`` (the
-same keys per language) when items carry ``lang``.
+plus ``"indirect_quotes"`` (same shape as ``"quotes"``) when items carry ``indirect_quotes``, ``"by_lang"`` (the
+same keys per language) when items carry ``lang``, and ``"linking"`` when items carry ``entities`` (an extra key: per
+real person the list of surface forms the article uses for them) — how often two different people were merged
+into one entity and one person was split over several.
 
 plus ``"incidents"`` (pairwise and B-cubed clustering scores) when a ``cluster`` predictor is given and the gold
 events carry incident ids, and likewise ``"cases"`` when a ``case_cluster`` predictor is given and the gold events
@@ -370,12 +372,48 @@ def _score_all(gold_items: Sequence[dict[str, Any]], predictions: Sequence[Enric
         "places": places.prf(),
         "quotes": {**quotes.prf(), "attribution": round(attributed / gold_quotes, 4) if gold_quotes else 1.0},
     }
+    linking = _score_linking(gold_items, predictions)
+    if linking is not None:
+        result["linking"] = linking
     if has_indirect:
         result["indirect_quotes"] = {
             **indirect.prf(),
             "attribution": round(attributed_indirect / gold_indirect, 4) if gold_indirect else 1.0,
         }
     return result
+
+
+def _score_linking(gold_items: Sequence[dict[str, Any]], predictions: Sequence[Enrichment]) -> dict[str, Any] | None:
+    """Merges (pairs of different people of one article given one entity id) and splits (one person given several
+    ids), over the people of items carrying ``entities``; a form the NLP did not find as a person is not counted."""
+    people = pairs = merged = split = 0
+    seen_any = False
+    for item, pred in zip(gold_items, predictions, strict=True):
+        groups = item.get("entities")
+        if not isinstance(groups, list):
+            continue
+        seen_any = True
+        ids_of: dict[str, set[str]] = {}
+        for m in pred.mentions:
+            if m.label in PERSON_LABELS:
+                ids_of.setdefault(fold(m.text), set()).add(m.entity_id)
+        person_ids = []
+        for group in groups:
+            ids = {i for form in group if isinstance(form, str) for i in ids_of.get(fold(form), set())}
+            if ids:
+                people += 1
+                split += int(len(ids) > 1)
+                person_ids.append(ids)
+        for a in range(len(person_ids)):
+            for b in range(a + 1, len(person_ids)):
+                pairs += 1
+                merged += int(bool(person_ids[a] & person_ids[b]))
+    if not seen_any:
+        return None
+    return {
+        "people": people, "split": split, "split_rate": round(split / people, 4) if people else 0.0,
+        "pairs": pairs, "merged": merged, "merge_rate": round(merged / pairs, 4) if pairs else 0.0,
+    }
 
 
 # --- incident clustering ------------------------------------------------------------------------------------------

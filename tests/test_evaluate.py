@@ -137,6 +137,23 @@ def test_victims_places_indirect_and_languages_by_hand():
     assert "indirect_quotes" not in result["by_lang"]["uk"]
 
 
+def test_linking_merges_and_splits_by_hand():
+    gold = [{"text": "a", "entities": [["Ismet Jemalov", "Jemalov"], ["Mustafa Dzhemilev"], ["Alim Aliev"]]},
+            {"text": "b"}]
+    preds = [
+        Enrichment(relevance=Relevance(True, 1.0), mentions=[
+            mention("PERSON", "Ismet Jemalov", "Ismet Jemalov", "person:~ismet-jemalov"),
+            mention("PERSON", "Jemalov", "Mustafa Dzhemilev", "person:mustafa-dzhemilev"),
+            mention("PERSON", "Mustafa Dzhemilev", "Mustafa Dzhemilev", "person:mustafa-dzhemilev"),
+        ]),
+        Enrichment(relevance=Relevance(True, 1.0)),
+    ]
+    link = score(gold, preds)["linking"]
+    # Jemalov is split over two ids and merged with Dzhemilev; Aliev was not found, so not counted
+    assert link == {"people": 2, "split": 1, "split_rate": 0.5, "pairs": 1, "merged": 1, "merge_rate": 1.0}
+    assert "linking" not in score(gold[1:], preds[1:])
+
+
 def test_incident_clustering_by_hand():
     gold = [
         {"text": "a", "events": [{"type": "search", "incident": "A"}]},
