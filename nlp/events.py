@@ -66,6 +66,13 @@ NUMBER_WORDS: Mapping[str, int] = mapping("en", "events", "number_words")
 PERPETRATOR_IDS = _en("perpetrator_ids")
 PERPETRATOR_WORDS = _en("perpetrator_words")
 MONEY_WORDS = _en("money_words")
+LEGAL_OFFENCES = _en("legal_offences")
+LEGAL_CONTEXT = _en("legal_context")
+HISTORY_MARKERS = _en("history_markers")
+STATISTICS_VERBS = _en("statistics_verbs")
+AGGREGATE_NOUNS = _en("aggregate_nouns")
+NON_VICTIM_TITLES = _en("non_victim_titles")
+GROUP_DESCRIPTORS = _en("group_descriptors")
 ARTICLE_RE = re.compile(r"\bArticles?\s+(\d+(?:\.\d+)*)", re.I)
 #: trigger rule name -> the lemmas and forms it handles
 RULE_WORDS: Mapping[str, Mapping[str, Any]] = mapping("en", "events", "rules")
@@ -319,6 +326,8 @@ def _r_detain(t: Token) -> list[tuple[str, bool]] | None:
             if _governed_by(t, {"extend", "order", "place", "spend", "remand", "hold", "keep", "send", "prolong"}):
                 return [("custody", True)]
             return None
+        if _governed_by(t, {"extend", "prolong"}, max_up=2):
+            return [("custody", True)]  # "extended the detention of X": custody, not a new detention
         return [("detention", True)]
     return None
 
@@ -439,6 +448,8 @@ def _r_charge(t: Token) -> list[tuple[str, bool]] | None:
         p = patient(t)
         if p is not None and (not is_personish(p) or _lemma(p) in {"group"}):
             return None
+        if lem == "accuse" and not _legal_sense(t):
+            return None  # "accused them of disloyalty": blame, not a criminal charge
         return [("charge", True)]
     if lem == "charge" and t.pos_ == "NOUN":
         if any(c.lower_ == "against" for c in t.children if c.dep_ == "prep"):
@@ -462,12 +473,29 @@ def _r_charge(t: Token) -> list[tuple[str, bool]] | None:
     return None
 
 
+def _legal_sense(t: Token) -> bool:
+    """A criminal accusation: an offence named in the "of" object, or courts, investigators or a case around it."""
+    offence = {_lemma(w) for o in _prep_objects(t, {"of"}) for w in o.subtree} | {
+        w.lower_ for o in _prep_objects(t, {"of"}) for w in o.subtree
+    }
+    if offence & LEGAL_OFFENCES:
+        return True
+    return _nearby_context(t, LEGAL_CONTEXT, 0, 0)
+
+
+def _short_term(t: Token) -> bool:
+    """"jailed for ten days", "sentenced to 15 days": an administrative arrest, which the taxonomy files as a fine."""
+    words = {w.lower_ for o in _prep_objects(t, {"to", "for"}) for w in o.subtree}
+    return bool(words & {"administrative", "days", "day"}) and not words & {"years", "year", "months", "month"}
+
+
 def _r_sentence(t: Token) -> list[tuple[str, bool]] | None:
     lem = _lemma(t)
     if lem in {"sentence", "convict", "jail"} and t.pos_ == "VERB" and t.dep_ != "amod":
-        to_words = {w.lower_ for o in _prep_objects(t, {"to"}) for w in o.subtree}
-        if to_words & {"administrative", "days", "day"}:
+        if _short_term(t):
             return [("fine", True)]
+        if lem == "convict" and any(c.dep_ == "conj" and _lemma(c) in {"fine", "fin"} for c in t.children):
+            return None  # "convicted ... and fined 700,000 roubles": the fine rule reports it
         return [("sentence", True)]
     if lem == "sentence" and t.pos_ == "NOUN":
         if _lemma(t.head) in {
@@ -514,7 +542,8 @@ def _r_fine(t: Token) -> list[tuple[str, bool]] | None:
         if t.dep_ == "amod" or (t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == "-"):
             return None
         if t.pos_ == "VERB":
-            if any(_lemma(w) == "convict" for w in t.sent):
+            convicted_and_fined = t.dep_ == "conj" and _lemma(t.head) == "convict"
+            if any(_lemma(w) == "convict" for w in t.sent) and not convicted_and_fined:
                 return None
             p = patient(t)
             if p is None or is_personish(p) or p.ent_type_ == "MONEY" or _lemma(p) in MONEY_WORDS:
@@ -562,6 +591,8 @@ def _r_disappear(t: Token) -> list[tuple[str, bool]] | None:
     if lem == "whereabouts" and any(_lemma(w) in {"unknown", "know"} for w in t.head.subtree):
         return [("disappearance", True)]
     if lem == "see" and t.pos_ == "VERB":
+        if _child(t, {"agent"}) is not None:
+            return None  # "has not been seen by a doctor"
         kids = {c.lower_ for c in t.children}
         if ("since" in kids and "not" in kids) or "last" in kids:
             return [("disappearance", False)]
@@ -671,6 +702,9 @@ def _r_ban(t: Token) -> list[tuple[str, bool]] | None:
             return [("ban", True)]
         return None
     if lem == "bar" and t.pos_ == "VERB":
+        p = patient(t)
+        if p is not None and not (is_personish(p) or p.ent_type_ in {"ORG", "NORP"}):
+            return None  # "the road has barred easy access to the beach"
         return [("ban", True)]
     if lem in {"refuse", "deny"} and t.pos_ == "VERB":
         p = _child(t, {"dobj"})
@@ -740,6 +774,228 @@ class _DisplacementRule:
         return None
 
 
+# --- arguments and temporal anchors ---------------------------------------------------------------------------
+OCCUPATION = date(2014, 2, 20)
+_YEAR_RE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})(s)?\b")
+
+
+def _clause_head(t: Token) -> Token:
+    """The head of the trigger's own clause: a noun trigger climbs to the verb that governs it."""
+    cur = t
+    for _ in range(6):
+        if (cur.pos_ in {"VERB", "AUX"} and cur.dep_ not in {"amod", "acl"}) or cur.head.i == cur.i:
+            return cur
+        if cur.dep_ not in CLAUSE_INTERNAL and cur.dep_ not in {"acl", "amod"}:
+            return cur
+        cur = cur.head
+    return cur
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    up_a = [a, *a.ancestors]
+    index = {w.i: n for n, w in enumerate(up_a)}
+    for n, w in enumerate([b, *b.ancestors]):
+        if w.i in index:
+            return n + index[w.i]
+    return 99
+
+
+def _origin_place(e: Span) -> bool:
+    """A person's home town or citizenship ("the nurse from Koktebel", "a resident of Yevpatoria"), not an event
+    place."""
+    prep = e.root.head
+    if e.root.dep_ != "pobj" or prep.lower_ not in {"from", "of"}:
+        return False
+    owner = prep.head
+    return owner.ent_type_ == "PERSON" or _lemma(owner) in PERSON_NOUNS or owner.lower_ in PERSON_NOUNS
+
+
+def _dateline(e: Span) -> bool:
+    """The wire-copy dateline ("KYIV, May 14 (Reuters) -") says where the report was filed, not where it happened."""
+    return e.start_char < 3 and e.text.isupper() and len(e.text) > 2
+
+
+def _bare(e: Span) -> str:
+    """The entity text without a title, a trailing possessive or a number the tagger took in ("Imam Ruslan Mesutov",
+    "Bessarabov's", "Server Karimov 40,000")."""
+    words = [w for w in e if not (w.like_num or w.is_punct)]
+    while len(words) > 2 and words[0].lower_ in NON_VICTIM_TITLES | PERSON_NOUNS | {"imam", "activist", "mr", "ms"}:
+        words = words[1:]
+    if not words:
+        return e.text
+    text = e.doc[words[0].i : words[-1].i + 1].text
+    for suffix in ("'s", "’s"):
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _is_victim_entity(e: Span, t: Token) -> bool:
+    """Can this entity be the one who suffered the event? Not an adjective ("Russian nationals", "Crimean Tatar
+    activist"), not an owner of the real victim ("X's co-defendant Y", "X's lawyer"), not an official."""
+    root = e.root
+    if e.label_ == "NORP" and (root.dep_ in {"amod", "compound"} or root.pos_ == "ADJ" or root.tag_ == "JJ"):
+        return False
+    if e.label_ == "ORG" and _lemma(t) not in {"ban", "outlaw", "declare", "designate", "bar"} and t.lower_ != "banned":
+        return False  # organisations are victims of bans only; elsewhere they are perpetrators or employers
+    if root.dep_ == "poss" and root.head.i != t.i and root.head.pos_ in {"NOUN", "PROPN"}:
+        return False
+    before = [w.lower_ for w in e.doc[max(0, e.start - 2) : e.start]]
+    if any(w in NON_VICTIM_TITLES for w in before):
+        return False
+    if root.dep_ == "appos" and _lemma(root.head) in NON_VICTIM_TITLES:
+        return False
+    return e.label_ != "PERSON" or not any(w.ent_type_ in {"GPE", "LOC"} for w in e)
+
+
+def _named_before(before: list[items.Event], t: Token, singular: bool) -> list[items.Victim]:
+    """Named victims of the latest earlier event within the last three sentences ("All three were detained")."""
+    sent_starts = [s.start for s in t.doc.sents]
+    here = next((n for n, start in enumerate(sent_starts) if start > t.i), len(sent_starts)) - 1
+    for ev in reversed(before):
+        named = [v for v in ev.victims if v.entity_id]
+        if not named or ev.modality == "history":
+            continue
+        tok = t.doc.char_span(ev.start, ev.end, alignment_mode="expand")
+        if tok is None:
+            continue
+        there = next((n for n, start in enumerate(sent_starts) if start > tok.start), len(sent_starts)) - 1
+        if here - there > 2:
+            return []
+        if singular and len({v.entity_id for v in named}) != 1:
+            return []
+        return [items.Victim(text=v.text, entity_id=v.entity_id) for v in named]
+    return []
+
+
+def _name_lists(doc: Doc) -> list[tuple[int, list[Span]]]:
+    """Coordinated lists of named people ("Enver Seitumerov, Rustem Abduraimov and Asan Yakubov"), with the index of
+    their sentence."""
+    sent_of = {s.start: n for n, s in enumerate(doc.sents)}
+    lists: list[tuple[int, list[Span]]] = []
+    for sent in doc.sents:
+        persons = [e for e in sent.ents if e.label_ == "PERSON"]
+        by_head: dict[int, list[Span]] = {}
+        for e in persons:
+            head = e.root
+            while head.dep_ == "conj" and head.head.i != head.i:
+                head = head.head
+            by_head.setdefault(head.i, []).append(e)
+        for group in by_head.values():
+            if len(group) >= 2:
+                lists.append((sent_of[sent.start], group))
+    return lists
+
+
+def _resolve_descriptors(doc: Doc, events: list[items.Event]) -> None:
+    """"Four Crimean Tatar men were detained" in an article that names the four elsewhere: the descriptor stands for
+    the list of names whose length is the event's count (the nearest such list)."""
+    lists = None
+    sent_starts = [s.start_char for s in doc.sents]
+    for ev in events:
+        if ev.modality in {"history", "aggregate"} or any(v.entity_id for v in ev.victims):
+            continue
+        if not ev.victims or ev.count is None or not 2 <= ev.count <= 12:
+            continue
+        if lists is None:
+            lists = _name_lists(doc)
+        here = sum(1 for start in sent_starts if start <= ev.start) - 1
+        fitting = [(abs(n - here), group) for n, group in lists if len({_bare(e) for e in group}) == ev.count]
+        if fitting:
+            group = min(fitting, key=lambda pair: pair[0])[1]
+            ev.victims = [items.Victim(text=_bare(e), entity_id=e._.entity_id) for e in group]
+
+
+def _count_value(tok: Token) -> int | None:
+    """A number of people or things: never a year ("in 2025"), never money ("40,000 roubles")."""
+    value = _to_int(tok.text)
+    if value is None:
+        return None
+    if tok.ent_type_ in {"DATE", "MONEY", "TIME", "PERCENT"}:
+        return None
+    if re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", tok.text):
+        return None  # a bare four-digit number in a report is a year
+    if _lemma(tok.head) in MONEY_WORDS or any(_lemma(c) in MONEY_WORDS for c in tok.children):
+        return None
+    return value
+
+
+def _years(span: Span) -> list[tuple[int, int]]:
+    """(year, token index) of the years a span names: dates ("in 1944", "the 1930s", "18 May 1944")."""
+    found: list[tuple[int, int]] = []
+    for e in span.ents:
+        if e.label_ not in {"DATE", "CARDINAL"}:
+            continue
+        for m in _YEAR_RE.finditer(e.text):
+            if e.label_ == "CARDINAL" and e.start > 0 and e.doc[e.start - 1].lower_ not in {"in", "of", "since"}:
+                continue
+            found.append((int(m.group(1)), e.start))
+    return found
+
+
+def _anchor_year(t: Token) -> int | None:
+    """The year an event is anchored in: the nearest year of its sentence, else (for a past-tense or noun trigger)
+    the latest year named earlier in its paragraph — narrative time carries over ("In 1944 ... Thousands died")."""
+    years = _years(t.sent)
+    if years:
+        return min(years, key=lambda y: abs(y[1] - t.i))[0]
+    if t.tag_ not in {"VBD", "VBN", "NN", "NNS"}:
+        return None
+    doc = t.doc
+    para_start = doc.text.rfind("\n", 0, t.sent.start_char) + 1
+    for sent in reversed(list(doc[: t.sent.start].sents) if t.sent.start else []):
+        if sent.end_char <= para_start:
+            break
+        years = _years(sent)
+        if years:
+            return max(years, key=lambda y: y[1])[0]
+    return None
+
+
+def _historic(t: Token, ev: items.Event) -> bool:
+    """Before the occupation (2014-02-20): dated so, anchored so, or told with Soviet-era markers."""
+    if ev.date:
+        # ISO strings compare as dates at their own precision ("2014-02" is not before February 2014)
+        return ev.date < OCCUPATION.isoformat()[: len(ev.date)]
+    year = _anchor_year(t)
+    if year is not None and year < 2014:
+        return True
+    later = any(y >= 2014 for y, _ in _years(t.sent))
+    if not later and any(w.lower_ in HISTORY_MARKERS for w in t.sent):
+        return True
+    if _lemma(t) in {"deportation", "deportee"} and t.pos_ == "NOUN" and not later and not ev.date:
+        # "the deportation", "the deportation of the Crimean Tatars": the deportation of 1944
+        owners = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"of"})
+        named = [o for o in owners if o.ent_type_ == "PERSON" or o.lower_ in {"his", "her", "their"}]
+        if not named and (any(c.lower_ == "the" for c in t.children) or _lemma(t) == "deportee"):
+            return True
+    return False
+
+
+def _aggregate(t: Token, ev: items.Event) -> bool:
+    """A statistic rather than one incident: a counted plural ("14 searches"), "cases of", "the number of", a verb of
+    counting above it, or a count of a hundred or more without a day."""
+    if ev.date_precision == "day":
+        return False
+    if t.pos_ == "NOUN" and t.tag_ == "NNS" and any(c.dep_ in {"nummod", "quantmod"} for c in t.children):
+        return True
+    cur = t
+    for _ in range(5):
+        if cur.head.i == cur.i:
+            break
+        cur = cur.head
+        lem = _lemma(cur)
+        if lem in AGGREGATE_NOUNS and cur.pos_ == "NOUN" and (
+            any(c.dep_ in {"nummod", "quantmod", "amod"} and (c.like_num or c.lower_ in {"greatest", "number"})
+                for c in cur.children)
+            or lem in {"number", "total", "figure"}
+        ):
+            return True
+        if lem in STATISTICS_VERBS:
+            return True
+    return ev.count is not None and ev.count >= 100 and not any(v.entity_id for v in ev.victims)
+
+
 # --- the component ------------------------------------------------------------------------------------------
 class EventExtractor:
     """spaCy component setting ``Doc._.events``."""
@@ -750,6 +1006,8 @@ class EventExtractor:
         self.matcher = Matcher(nlp.vocab)
         self.matcher.add("TRIGGER", [[{"LEMMA": {"IN": TRIGGER_LEMMAS}}], [{"LOWER": {"IN": TRIGGER_FORMS}}]])
         self.crimean_places = frozenset(e.id for e in gazetteer if e.label in {"GPE", "LOC"} and e.in_crimea)
+        # a country or the whole peninsula says less than a town in the same clause
+        self.broad_places = frozenset(e.id for e in gazetteer if e.kind in {"country", "region"})
         crimean = self.crimean_places | {"group:crimean-tatars", "group:crimeans"}
         displacement = _DisplacementRule(frozenset(crimean))
         by_name: dict[str, Rule] = {
@@ -772,6 +1030,8 @@ class EventExtractor:
         seen: set[tuple[str, int, str]] = set()
         for _, start, _end in self.matcher(doc):
             t = doc[start]
+            if t.i > 0 and doc[t.i - 1].text == "#":
+                continue  # a hashtag ("#Deportation") names a topic, not an event
             rule = self.rules.get(_lemma(t)) or self.rules.get(t.lower_)
             if rule is None:
                 continue
@@ -786,7 +1046,8 @@ class EventExtractor:
                 if key in seen:
                     continue
                 seen.add(key)
-                events.append(self._event(doc, t, etype, mod, published))
+                events.append(self._event(doc, t, etype, mod, published, events))
+        _resolve_descriptors(doc, events)
         doc._.events = events
         return doc
 
@@ -795,7 +1056,9 @@ class EventExtractor:
             yield self(doc)
 
     # --- arguments ------------------------------------------------------------------------------------------
-    def _event(self, doc: Doc, t: Token, etype: str, mod: str, published: date | None) -> items.Event:
+    def _event(
+        self, doc: Doc, t: Token, etype: str, mod: str, published: date | None, before: list[items.Event]
+    ) -> items.Event:
         sent = t.sent
         ev = items.Event(
             type=etype,
@@ -805,49 +1068,89 @@ class EventExtractor:
             sentence=sent.text.strip(),
             modality=mod,
         )
-        self._place(ev, sent, t)
-        ev.victims = self._victims(sent, t)
-        ev.count = self._count(t)
         self._perpetrator(ev, sent, t)
+        self._place(ev, sent, t)
+        ev.victims = self._victims(sent, t, before)
+        ev.count = self._count(t)
         m = ARTICLE_RE.search(sent.text)
         ev.legal_article = m.group(1) if m else None
         self._date(ev, sent, t, published)
         ev.is_recap = self._recap(ev, t, published)
+        if ev.modality == "actual":
+            if _historic(t, ev):
+                ev.modality = "history"  # before the occupation: never an incident
+            elif _aggregate(t, ev):
+                ev.modality = "aggregate"  # a statistic: type, count and period, no victims, never alerted
+                ev.victims = []
         return ev
 
     def _place(self, ev: items.Event, sent: Span, t: Token) -> None:
-        places = [e for e in sent.ents if e.label_ in {"GPE", "LOC", "FAC"} and e._.entity_id]
+        """Where: a place in the trigger's own clause first (closest in the tree), not a victim's home town
+        ("the nurse from Koktebel") and not a place deep in another clause."""
+        places = [e for e in sent.ents if e.label_ in {"GPE", "LOC", "FAC"} and e._.entity_id and not _dateline(e)]
         if not places:
             return
-        places.sort(key=lambda e: ((e._.entity_id or "") not in self.crimean_places, abs(e.start - t.i)))
-        best = places[0]
+        scope = _clause_head(t)
+        scope_ids = {w.i for w in scope.subtree}
+
+        def rank(e: Span) -> tuple[int, int, int, int, int]:
+            inside = e.root.i in scope_ids
+            origin = _origin_place(e)
+            return (
+                int(origin) + 2 * int(not inside),
+                int((e._.entity_id or "") in self.broad_places),
+                _tree_distance(t, e.root) if inside else 99,
+                int((e._.entity_id or "") not in self.crimean_places),
+                abs(e.start - t.i),
+            )
+
+        best = min(places, key=rank)
         ev.place_text = best.text
         ev.place_id = best._.entity_id
 
-    def _victims(self, sent: Span, t: Token) -> list[items.Victim]:
-        p = patient(t) if t.pos_ in {"VERB", "ADJ"} else (t if is_personish(t) else None)
-        victims: list[items.Victim] = []
-        cands = [e for e in sent.ents if e.label_ in {"PERSON", "NORP"}]
-        if p is not None:
-            span_ids = {w.i for w in p.subtree}
-            inside = [e for e in cands if e.start in span_ids]
+    def _victims(self, sent: Span, t: Token, before: list[items.Event]) -> list[items.Victim]:
+        """Who suffered it: named people in the patient (the object of "detained", the subject of "was detained", the
+        "of" object or owner of "the arrest of X" / "X's arrest"); never the doer or a speaker; a descriptor ("four
+        men") stays a descriptor unless it refers back to people just named."""
+        doer = agent_subject(t) if t.pos_ in {"VERB", "AUX"} else None
+        doer_ids = {w.i for w in doer.subtree} if doer is not None else set()
+        if t.pos_ in {"VERB", "ADJ"}:
+            roots = [p for p in [patient(t)] if p is not None]
+        else:
+            roots = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"of", "against"})
+            if not roots and is_personish(t):
+                roots = [t]
+        cands = [e for e in sent.ents if e.label_ in {"PERSON", "NORP", "ORG"}]
+        for p in roots:
+            span_ids = {w.i for w in p.subtree} - doer_ids
+            inside = [e for e in cands if e.root.i in span_ids and _is_victim_entity(e, t)]
             if inside:
-                return [items.Victim(text=e.text, entity_id=e._.entity_id) for e in inside]
-            if is_personish(p) and p.pos_ != "PRON":
+                return [items.Victim(text=_bare(e), entity_id=e._.entity_id) for e in inside]
+        for p in roots:
+            if not is_personish(p) or (p.pos_ == "PRON" and p.lower_ not in GROUP_DESCRIPTORS):
+                continue
+            if p.lower_ in GROUP_DESCRIPTORS or _lemma(p) in GROUP_DESCRIPTORS or p.like_num:
+                earlier = _named_before(before, t, singular=p.lower_ in {"he", "him", "she", "her"})
+                if earlier:
+                    return earlier
+            if p.pos_ != "PRON":
                 words = [w for w in p.subtree if not (w.like_num or w.dep_ in {"det", "quantmod", "advmod"})]
                 words = [w for w in words if w.i <= p.i] or [p]
                 return [items.Victim(text=sent.doc[words[0].i : p.i + 1].text)]
+        if roots and t.pos_ in {"VERB", "ADJ"}:
+            return []  # the patient is named but is not a person ("searched the mosque")
+        # no patient: people named in the trigger's own clause who are neither doers, speakers nor officials
+        scope_ids = {w.i for w in _clause_head(t).subtree}
+        victims: list[items.Victim] = []
         for e in cands:
-            if e.label_ != "PERSON":
+            if e.label_ != "PERSON" or e.root.i not in scope_ids or e.root.i in doer_ids:
                 continue
             root = e.root
-            if root.dep_ == "nsubj" and _lemma(root.head) in {"say", "tell", "add", "note", "stress", "write"}:
+            if root.dep_ in {"nsubj", "nsubjpass"} and root.head.i != t.i and _lemma(root.head) != "be":
                 continue
-            if root.dep_ == "appos" or any(
-                w.lower_ in {"lawyer", "judge", "prosecutor"} for w in e.doc[e.start - 2 : e.start]
-            ):
+            if not _is_victim_entity(e, t):
                 continue
-            victims.append(items.Victim(text=e.text, entity_id=e._.entity_id))
+            victims.append(items.Victim(text=_bare(e), entity_id=e._.entity_id))
         return victims
 
     def _count(self, t: Token) -> int | None:
@@ -859,11 +1162,11 @@ class EventExtractor:
         for c in cands:
             for n in c.children:
                 if n.dep_ == "nummod":
-                    value = _to_int(n.text)
+                    value = _count_value(n)
                     if value is not None:
                         return value
             if c.like_num or c.lower_ in NUMBER_WORDS:
-                return _to_int(c.text)
+                return _count_value(c)
         return None
 
     def _perpetrator(self, ev: items.Event, sent: Span, t: Token) -> None:
