@@ -107,7 +107,9 @@ class Event:
     start: int
     end: int
     sentence: str
-    modality: str = "actual"  # actual | negated | denied | hypothetical | threatened | feared
+    # actual | negated | denied | hypothetical | threatened | feared; history (before the occupation, 2014-02-20)
+    # and aggregate (a statistic: type, count, period) are reported but never incidents or alerts
+    modality: str = "actual"
     is_recap: bool = False
     date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY
     date_precision: str | None = None  # day | week | month | year
