@@ -513,6 +513,11 @@ class Store:
             params.append(limit)
         return [row[0] for row in self.conn.execute(sql, params)]
 
+    def about_crimea(self, article_id: str) -> bool:
+        """The NLP's relevance decision for one article (False until it is enriched)."""
+        row = self.conn.execute("SELECT about_crimea FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return bool(row and row[0])
+
     def enrichment_rows(self, article_id: str) -> dict[str, list[sqlite3.Row]]:
         """The stored NLP results of one article, by table."""
         out = {}
@@ -1146,7 +1151,7 @@ class Store:
         """The articles reporting an incident, first report first."""
         return self.conn.execute(
             "SELECT DISTINCT a.id, a.url, a.title, a.text, a.source_id, a.lang, a.published_at, a.first_seen_at, "
-            "a.near_duplicate_of FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
+            "a.near_duplicate_of, a.about_crimea FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
             "WHERE m.incident_id = ? ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
             (incident_id,),
         ).fetchall()
