@@ -810,6 +810,22 @@ def _origin_place(e: Span) -> bool:
     return owner.ent_type_ == "PERSON" or _lemma(owner) in PERSON_NOUNS or owner.lower_ in PERSON_NOUNS
 
 
+_ORDINAL_RE = re.compile(
+    r"^(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))$", re.I
+)
+
+
+def _gazetteer_place(e: Span) -> bool:
+    """A place: one the gazetteer knows, or an unknown name that is not an ordinal ("the Fourth" Geneva Convention)
+    or a lower-case phrase the tagger took for a place."""
+    entity_id = e._.entity_id or ""
+    if not entity_id.startswith("place:"):
+        return False
+    if not entity_id.startswith("place:~"):
+        return True
+    return not _ORDINAL_RE.match(e.text) and e.text[:1].isupper()
+
+
 def _dateline(e: Span) -> bool:
     """The wire-copy dateline ("KYIV, May 14 (Reuters) -") says where the report was filed, not where it happened."""
     return e.start_char < 3 and e.text.isupper() and len(e.text) > 2
@@ -1087,7 +1103,9 @@ class EventExtractor:
     def _place(self, ev: items.Event, sent: Span, t: Token) -> None:
         """Where: a place in the trigger's own clause first (closest in the tree), not a victim's home town
         ("the nurse from Koktebel") and not a place deep in another clause."""
-        places = [e for e in sent.ents if e.label_ in {"GPE", "LOC", "FAC"} and e._.entity_id and not _dateline(e)]
+        places = [
+            e for e in sent.ents if e.label_ in {"GPE", "LOC", "FAC"} and _gazetteer_place(e) and not _dateline(e)
+        ]
         if not places:
             return
         scope = _clause_head(t)

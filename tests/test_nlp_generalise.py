@@ -144,3 +144,24 @@ def test_a_bare_surname_needs_support_in_the_article(run):
     assert not any(m.entity_id == "person:mustafa-dzhemilev" for m in unsupported.mentions)
     supported = run("Veteran Mejlis leader Dzhemiliev said on Monday that he would not give up.")
     assert any(m.entity_id == "person:mustafa-dzhemilev" for m in supported.mentions)
+
+
+def test_ordinals_are_not_event_places(run):
+    enr = run("The court ordered the expulsion of Vira Kovalchuk, in breach of the Fourth Geneva Convention.")
+    assert all(e.place_text != "the Fourth" for e in enr.events)
+
+
+def test_incident_records_name_people_not_descriptors(tmp_path):
+    from indexer.store import Store
+    from items import Victim
+    from pipelines.incidents import cluster_pending, incident_record
+    from tests.incident_helpers import add_article, event
+
+    raid = event("detention", "2026-09-08", "person:~enver-seitumerov", place="place:bakhchysarai")
+    raid.victims.append(Victim("four Crimean Tatar men", None))
+    with Store.open(tmp_path / "records.db") as store:
+        add_article(store, "raid", "2026-09-08T10:00:00+03:00", [raid])
+        cluster_pending(store)
+        (row,) = store.list_incidents()
+        record = incident_record(store, row["id"])
+    assert [v["entity_id"] for v in record["victims"]] == ["person:~enver-seitumerov"]
