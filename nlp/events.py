@@ -73,6 +73,7 @@ STATISTICS_VERBS = _en("statistics_verbs")
 AGGREGATE_NOUNS = _en("aggregate_nouns")
 NON_VICTIM_TITLES = _en("non_victim_titles")
 GROUP_DESCRIPTORS = _en("group_descriptors")
+SPEECH_VERBS = words("en", "quotes", "speech_verbs")
 ARTICLE_RE = re.compile(r"\bArticles?\s+(\d+(?:\.\d+)*)", re.I)
 #: trigger rule name -> the lemmas and forms it handles
 RULE_WORDS: Mapping[str, Mapping[str, Any]] = mapping("en", "events", "rules")
@@ -1144,6 +1145,7 @@ class EventExtractor:
             inside = [e for e in cands if e.root.i in span_ids and _is_victim_entity(e, t)]
             if inside:
                 return [items.Victim(text=_bare(e), entity_id=e._.entity_id) for e in inside]
+        descriptor: list[items.Victim] = []
         for p in roots:
             if not is_personish(p) or (p.pos_ == "PRON" and p.lower_ not in GROUP_DESCRIPTORS):
                 continue
@@ -1154,22 +1156,26 @@ class EventExtractor:
             if p.pos_ != "PRON":
                 words = [w for w in p.subtree if not (w.like_num or w.dep_ in {"det", "quantmod", "advmod"})]
                 words = [w for w in words if w.i <= p.i] or [p]
-                return [items.Victim(text=sent.doc[words[0].i : p.i + 1].text)]
+                descriptor = [items.Victim(text=sent.doc[words[0].i : p.i + 1].text)]
+                break
+        if descriptor and t.pos_ in {"VERB", "ADJ"}:
+            return descriptor
         if roots and t.pos_ in {"VERB", "ADJ"}:
             return []  # the patient is named but is not a person ("searched the mosque")
-        # no patient: people named in the trigger's own clause who are neither doers, speakers nor officials
+        # no patient, or a noun trigger ("the centre for the detention of foreign nationals"): people named in the
+        # trigger's own clause who are neither doers, speakers nor officials
         scope_ids = {w.i for w in _clause_head(t).subtree}
         victims: list[items.Victim] = []
         for e in cands:
             if e.label_ != "PERSON" or e.root.i not in scope_ids or e.root.i in doer_ids:
                 continue
             root = e.root
-            if root.dep_ in {"nsubj", "nsubjpass"} and root.head.i != t.i and _lemma(root.head) != "be":
-                continue
+            if root.dep_ == "nsubj" and _lemma(root.head) in SPEECH_VERBS:
+                continue  # a speaker is never the victim of what they report
             if not _is_victim_entity(e, t):
                 continue
             victims.append(items.Victim(text=_bare(e), entity_id=e._.entity_id))
-        return victims
+        return victims or descriptor
 
     def _count(self, t: Token) -> int | None:
         cands: list[Token] = []
