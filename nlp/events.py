@@ -69,6 +69,7 @@ MONEY_WORDS = _en("money_words")
 LEGAL_OFFENCES = _en("legal_offences")
 LEGAL_CONTEXT = _en("legal_context")
 HISTORY_MARKERS = _en("history_markers")
+HISTORY_NOUNS = _en("history_nouns")
 STATISTICS_VERBS = _en("statistics_verbs")
 AGGREGATE_NOUNS = _en("aggregate_nouns")
 NON_VICTIM_TITLES = _en("non_victim_titles")
@@ -296,6 +297,8 @@ def _r_search(t: Token) -> list[tuple[str, bool]] | None:
             return [("search", True)]
         if p.pos_ == "PRON" and p.lower_ in {"him", "her", "them", "he", "she", "they"}:
             return [("search", True)]
+        if is_personish(p) and p.pos_ != "PRON":
+            return [("search", True)]  # "all four were searched at home", "the brothers were searched"
         return None
     if t.pos_ in {"NOUN", "PROPN"}:
         preps = {c.lower_ for c in t.children if c.dep_ == "prep"}
@@ -308,7 +311,8 @@ def _r_search(t: Token) -> list[tuple[str, bool]] | None:
             if t.tag_ == "NNS" or others:
                 return [("search", True)]
             return None
-        if _nearby_context(t, SECURITY_CONTEXT) or any(_lemma(o) in PLACE_OBJECTS for o in _prep_objects(t, {"in"})):
+        places = _prep_objects(t, {"in", "at", "of"})
+        if _nearby_context(t, SECURITY_CONTEXT) or any(_lemma(o) in PLACE_OBJECTS for o in places):
             return [("search", True)]
     return None
 
@@ -464,6 +468,11 @@ def _r_charge(t: Token) -> list[tuple[str, bool]] | None:
         gov = _governed_by(t, {"open", "initiate", "launch", "institute", "bring", "lead"}, max_up=3)
         if gov is not None:
             return [("charge", True)]
+        if any(c.lower_ == "criminal" for c in t.children) and (
+            any(c.lower_ == "against" for c in t.children if c.dep_ == "prep")
+            or any(c.dep_ == "nummod" for c in t.children)
+        ):
+            return [("charge", True)]  # "a criminal case against X", "3 new criminal cases"
         if any(_lemma(c) == "suspect" for c in t.head.children) or _lemma(t.head) == "suspect":
             return [("charge", True)]
         return None
@@ -969,24 +978,36 @@ def _anchor_year(t: Token) -> int | None:
     return None
 
 
+def _own_year(t: Token) -> int | None:
+    """A year attached to the trigger itself: "the 1944 deportation", "the deportation of 1944"."""
+    near = [c for c in t.children] + [g for c in t.children if c.dep_ == "prep" for g in c.children]
+    for w in near:
+        if re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", w.text):
+            return int(w.text)
+    return None
+
+
 def _historic(t: Token, ev: items.Event) -> bool:
     """Before the occupation (2014-02-20): dated so, anchored so, or told with Soviet-era markers."""
+    own = _own_year(t)
+    if own is not None:
+        return own < 2014
+    later = any(y >= 2014 for y, _ in _years(t.sent))
+    if _lemma(t) in {"deportation", "deportee"} and t.pos_ == "NOUN" and not later:
+        # "the deportation", "the deportees", "a deportation certificate": the deportation of 1944, unless it is
+        # someone's ("his deportation", "the deportation of Vira Kovalchuk")
+        owners = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"of"})
+        named = [o for o in owners if o.ent_type_ == "PERSON" or o.lower_ in {"his", "her", "their", "my", "our"}]
+        memorial = t.dep_ == "compound" and _lemma(t.head) in HISTORY_NOUNS
+        if not named and (memorial or any(c.lower_ == "the" for c in t.children) or _lemma(t) == "deportee"):
+            return True
     if ev.date:
         # ISO strings compare as dates at their own precision ("2014-02" is not before February 2014)
         return ev.date < OCCUPATION.isoformat()[: len(ev.date)]
     year = _anchor_year(t)
     if year is not None and year < 2014:
         return True
-    later = any(y >= 2014 for y, _ in _years(t.sent))
-    if not later and any(w.lower_ in HISTORY_MARKERS for w in t.sent):
-        return True
-    if _lemma(t) in {"deportation", "deportee"} and t.pos_ == "NOUN" and not later and not ev.date:
-        # "the deportation", "the deportation of the Crimean Tatars": the deportation of 1944
-        owners = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"of"})
-        named = [o for o in owners if o.ent_type_ == "PERSON" or o.lower_ in {"his", "her", "their"}]
-        if not named and (any(c.lower_ == "the" for c in t.children) or _lemma(t) == "deportee"):
-            return True
-    return False
+    return not later and any(w.lower_ in HISTORY_MARKERS for w in t.sent)
 
 
 def _aggregate(t: Token, ev: items.Event) -> bool:
