@@ -182,12 +182,18 @@ def is_personish(tok: Token | None) -> bool:
         return True
     if tok.pos_ == "PROPN" and tok.ent_type_ not in {"GPE", "LOC", "ORG", "FAC", "DATE"}:
         return True
+    if tok.pos_ == "PROPN" and tok.is_title and tok.text in _person_surnames(tok.doc):
+        return True  # a surname the tagger took for a place or body here, named as a person elsewhere
     low = tok.lower_
     if tok.pos_ == "PRON":
         return low not in {"it", "which", "what", "this", "that", "these", "those", "something", "anything"}
     if _lemma(tok) in PERSON_NOUNS or low in PERSON_NOUNS:
         return True
     return bool(tok.like_num or low in NUMBER_WORDS)
+
+
+def _person_surnames(doc: Doc) -> frozenset[str]:
+    return frozenset(e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1)
 
 
 def _has_context(sent: Span, words: frozenset[str]) -> bool:
@@ -961,21 +967,20 @@ def _years(span: Span) -> list[tuple[int, int]]:
 
 def _anchor_year(t: Token) -> int | None:
     """The year an event is anchored in: the nearest year of its sentence, else (for a past-tense or noun trigger)
-    the latest year named earlier in its paragraph — narrative time carries over ("In 1944 ... Thousands died")."""
+    the year the sentence just before it in its paragraph is set in — narrative time carries over ("On 18 May 1944
+    NKVD troops came. Nearly 200,000 people were deported"); a background "since the 1970s" does not."""
     years = _years(t.sent)
     if years:
         return min(years, key=lambda y: abs(y[1] - t.i))[0]
-    if t.tag_ not in {"VBD", "VBN", "NN", "NNS"}:
+    if t.tag_ not in {"VBD", "VBN", "NN", "NNS"} or t.sent.start == 0:
         return None
     doc = t.doc
     para_start = doc.text.rfind("\n", 0, t.sent.start_char) + 1
-    for sent in reversed(list(doc[: t.sent.start].sents) if t.sent.start else []):
-        if sent.end_char <= para_start:
-            break
-        years = _years(sent)
-        if years:
-            return max(years, key=lambda y: y[1])[0]
-    return None
+    previous = doc[t.sent.start - 1].sent
+    if previous.end_char <= para_start:
+        return None
+    years = [(y, i) for y, i in _years(previous) if i == 0 or doc[i - 1].lower_ not in {"since", "until", "till"}]
+    return max(years, key=lambda y: y[1])[0] if years else None
 
 
 def _own_year(t: Token) -> int | None:
