@@ -938,20 +938,6 @@ def _resolve_descriptors(doc: Doc, events: list[items.Event]) -> None:
             ev.victims = [items.Victim(text=_bare(e), entity_id=e._.entity_id) for e in group]
 
 
-def _single_protagonist(events: list[items.Event]) -> None:
-    """An article about one person ("Savchuk was detained ... The court ordered his deportation ... He served three
-    years"): an event that names no one and no group is about that person."""
-    named = {v.entity_id: v for ev in events if ev.modality not in {"history", "aggregate"} for v in ev.victims
-             if v.entity_id and v.entity_id.startswith("person:")}
-    if len(named) != 1:
-        return
-    (person,) = named.values()
-    for ev in events:
-        if ev.modality in {"history", "aggregate"} or ev.victims or ev.count not in (None, 1):
-            continue
-        ev.victims = [items.Victim(text=person.text, entity_id=person.entity_id)]
-
-
 def _count_value(tok: Token) -> int | None:
     """A number of people or things: never a year ("in 2025"), never money ("40,000 roubles")."""
     value = _to_int(tok.text)
@@ -1105,7 +1091,6 @@ class EventExtractor:
                 seen.add(key)
                 events.append(self._event(doc, t, etype, mod, published, events))
         _resolve_descriptors(doc, events)
-        _single_protagonist(events)
         doc._.events = events
         return doc
 
