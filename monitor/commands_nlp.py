@@ -52,7 +52,7 @@ def _print_eval(out: Console, gold: list[Path], result: dict[str, Any]) -> None:
     _eval_rows(table, result, "")
     for lang, block in result.get("by_lang", {}).items():
         table.add_section()
-        _eval_rows(table, block, f"[{lang}] ", per_type=False)
+        _eval_rows(table, block, f"{lang}: ", per_type=False)
     out.print(table)
 
 
