@@ -50,6 +50,8 @@ class ArticleItem:
     feed_title: str = ""
     feed_published_at: str | None = None
     redirect_urls: list[str] = field(default_factory=list)
+    discovered_from: str = ""  # the feed, sitemap or listing page that linked it
+    extraction_error: str = ""  # why extraction failed, if it did (the raw page is kept all the same)
     # Filled in by the pipelines:
     canonical_url: str = ""
     article_id: str = ""

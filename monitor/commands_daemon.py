@@ -38,14 +38,14 @@ def run(
     env: dict[str, str] = {}
     policy = PollingPolicy.from_settings(config)
     if demo:
-        from monitor.demo.site import DemoSite
+        from monitor.demo.site import start_demo_site
         from pipelines.crawl import DEMO_OVERRIDES  # imports Scrapy (~100 MB): only for the demo
 
         try:
             interval = parse_duration(config.DEMO_INTERVAL)
         except ValueError as exc:
             raise UserError(f"CRIMEA_MONITOR_DEMO_INTERVAL: {exc}") from exc
-        site = DemoSite().start()
+        site = start_demo_site(config.DEMO_PORT)
         sources_path = Path(db).parent / "demo-sources.toml"
         sources_path.parent.mkdir(parents=True, exist_ok=True)
         sources_path.write_text(demo_sources(site.sources_toml(), interval), encoding="utf-8")

@@ -110,6 +110,13 @@ class StorePipeline:
 
     def item_dropped(self, item: object, response: object, exception: BaseException, spider: object = None) -> None:
         if isinstance(item, ArticleItem) and isinstance(exception, SkipArticle):
-            store_for(self.crawler).mark_skipped(item.url, item.source_id, exception.reason)
+            store = store_for(self.crawler)
+            with store.transaction():
+                store.mark_skipped(item.url, item.source_id, exception.reason)
+                if item.evidence is not None:  # fetched: its raw page is kept, whatever became of it
+                    store.save_raw_page(
+                        item.url, item.final_url, item.source_id, exception.reason, item.evidence, item.fetched_at,
+                        item.http_status, item.content_type, item.encoding,
+                    )
             self.stats.inc_value(f"monitor/skipped/{exception.reason}")
 
