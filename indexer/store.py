@@ -302,7 +302,7 @@ class Store:
 
     def frontier_problems(self, limit: int = 50) -> list[sqlite3.Row]:
         return self.conn.execute(
-            "SELECT url, source_id, state, reason, attempts FROM frontier "
+            "SELECT url, source_id, state, reason, attempts, raw_page_id FROM frontier "
             "WHERE state IN ('skipped', 'failed') OR (state = 'pending' AND attempts > 0) "
             "ORDER BY updated_at DESC LIMIT ?",
             (limit,),
