@@ -79,6 +79,11 @@ class FetchFailure:
     permanent: bool
     http_status: int | None = None
     is_feed: bool = False  # a feed, sitemap or listing page rather than an article
+    # the page the server sent with an error status (a removed story's 404 or 410 is evidence too)
+    evidence: Evidence | None = None
+    final_url: str = ""
+    content_type: str = ""
+    fetched_at: str = ""
 
 
 # --- NLP results (written by nlp/, stored by pipelines/enrich.py) ------------------------------------------------

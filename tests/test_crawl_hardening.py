@@ -109,7 +109,7 @@ class HostileSite:
                   ("amp", f"{b}/a/amp/real-story.html"), ("real", real),
                   ("spaced", f"{b}/a/news story ü.html"), ("table", f"{b}/a/table-story.html"),
                   ("statement", f"{b}/a/statement.html"), ("nav", f"{b}/a/nav-title.html"),
-                  ("no link at all", None),
+                  ("removed", f"{b}/a/removed.html"), ("no link at all", None),
                   ("partner", f"http://localhost:{self.server.server_address[1]}/a/partner.html")]
         self.pages["/a/feed.xml"] = Page(_rss(feed_a), "application/rss+xml")
         self.pages["/b/empty.xml"] = Page(_rss([]), "application/rss+xml")
@@ -201,7 +201,7 @@ def _article(store: Store, paragraph: str) -> list[dict]:
     return [dict(r) for r in rows]
 
 
-def test_xhtml_page_is_stored_and_a_page_without_text_keeps_its_raw_html(crawled):
+def test_xhtml_page_is_stored_and_fetched_pages_that_make_no_article_keep_their_raw_html(crawled):
     site, store, _first, _second, _ = crawled
     (row,) = _article(store, site.story(0)[1])
     assert row["url"] == f"{site.base}/a/xhtml-story.html" and row["title"] == "XHTML story"
@@ -209,6 +209,9 @@ def test_xhtml_page_is_stored_and_a_page_without_text_keeps_its_raw_html(crawled
     assert (entry["state"], entry["reason"]) == ("skipped", "no text")
     record, raw = store.raw_page(entry["raw_page_id"])
     assert raw == site.pages["/a/no-text.html"].body and record["http_status"] == 200
+    removed = store.frontier_entry(f"{site.base}/a/removed.html")  # a 404 page is evidence of the removal
+    assert removed["reason"] == "http 404"
+    assert store.raw_page(removed["raw_page_id"])[1] == b"gone"
 
 
 def test_pages_sharing_a_bad_canonical_stay_apart_and_a_good_canonical_is_trusted(crawled):

@@ -182,7 +182,14 @@ class SourceSpider(scrapy.Spider):
         reason, permanent, status = classify_failure(failure)
         self.logger.info("article %s not fetched: %s", request.url, reason)
         url = request.meta.get("frontier_url", request.url)
-        return FetchFailure(self.source.id, url, reason, permanent=permanent, http_status=status)
+        result = FetchFailure(self.source.id, url, reason, permanent=permanent, http_status=status)
+        if isinstance(failure.value, HttpError):  # fetched all the same: its page is kept
+            response = failure.value.response
+            result.evidence = Evidence.of(response.body)
+            result.final_url = response.url
+            result.content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").strip()
+            result.fetched_at = utc_now()
+        return result
 
     def listing_failed(self, failure: Failure) -> FetchFailure:
         request = failure.request  # type: ignore[attr-defined]
