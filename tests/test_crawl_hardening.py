@@ -261,7 +261,10 @@ def test_connections_per_host_are_capped_across_sources(crawled):
 
 
 def test_entries_without_link_are_counted_and_off_domain_links_reported_once(crawled):
-    _site, _store, first, second, _ = crawled
+    _site, store, first, second, _ = crawled
+    status = run_cli(["status"], Path(store.path))
+    assert status.returncode == 0, status.stderr
+    assert "feed entry without link 1" in status.stdout
     assert first["hostile-a"]["skipped"]["feed entry without link"] == 1
     assert second["hostile-a"]["skipped"]["feed entry without link"] == 1
     assert first["hostile-a"]["skipped"]["off allowed domains"] == 1
