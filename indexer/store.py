@@ -247,13 +247,62 @@ class Store:
             row = tx.execute("SELECT state FROM frontier WHERE url = ?", (url,)).fetchone()
         return str(row["state"])
 
+    def rename_frontier_url(self, old: str, new: str) -> None:
+        """Move a frontier row to the URL's canonical form (rows written before URLs were normalised); when the
+        canonical form has a row already, the old row goes."""
+        with self.transaction() as tx:
+            exists = tx.execute("SELECT 1 FROM frontier WHERE url = ?", (new,)).fetchone()
+            if exists:
+                tx.execute("DELETE FROM frontier WHERE url = ?", (old,))
+            else:
+                tx.execute("UPDATE frontier SET url = ? WHERE url = ?", (new, old))
+
+    def save_raw_page(
+        self, url: str, final_url: str, source_id: str, reason: str, evidence: Evidence, fetched_at: str,
+        http_status: int, content_type: str, encoding: str,
+    ) -> int:
+        """Keep the raw page of an article URL that made no article; the frontier row points to it."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO raw_pages (url, final_url, source_id, reason, sha256, first_fetched_at, "
+                "last_fetched_at, http_status, content_type, encoding, size, html_zlib) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url, sha256) DO UPDATE SET "
+                "last_fetched_at=excluded.last_fetched_at, reason=excluded.reason",
+                (url, final_url, source_id, reason, evidence.sha256, fetched_at, fetched_at, http_status,
+                 content_type, encoding, evidence.size, evidence.html_zlib),
+            )
+            row = tx.execute("SELECT id FROM raw_pages WHERE url = ? AND sha256 = ?", (url, evidence.sha256)).fetchone()
+            tx.execute("UPDATE frontier SET raw_page_id = ? WHERE url = ?", (row[0], url))
+        return int(row[0])
+
+    def raw_page(self, raw_page_id: int) -> tuple[sqlite3.Row, bytes] | None:
+        """A kept raw page: its record and its bytes as received."""
+        row = self.conn.execute(
+            "SELECT id, url, final_url, source_id, reason, sha256, first_fetched_at, last_fetched_at, http_status, "
+            "content_type, encoding, size, html_zlib FROM raw_pages WHERE id = ?",
+            (raw_page_id,),
+        ).fetchone()
+        return (row, zlib.decompress(row["html_zlib"])) if row else None
+
+    def robots_txt(self, origin: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM robots_txt WHERE origin = ?", (origin,)).fetchone()
+
+    def save_robots_txt(self, origin: str, status: int | None, body: bytes, fetched_at: float) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO robots_txt (origin, status, body, fetched_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(origin) DO UPDATE SET status=excluded.status, body=excluded.body, "
+                "fetched_at=excluded.fetched_at",
+                (origin, status, body, fetched_at),
+            )
+
     def frontier_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM frontier GROUP BY state").fetchall()
         return {row[0]: row[1] for row in rows}
 
     def frontier_problems(self, limit: int = 50) -> list[sqlite3.Row]:
         return self.conn.execute(
-            "SELECT url, source_id, state, reason, attempts FROM frontier "
+            "SELECT url, source_id, state, reason, attempts, raw_page_id FROM frontier "
             "WHERE state IN ('skipped', 'failed') OR (state = 'pending' AND attempts > 0) "
             "ORDER BY updated_at DESC LIMIT ?",
             (limit,),
@@ -269,6 +318,13 @@ class Store:
     def content_hash_of(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
         return str(row[0]) if row else None
+
+    def fingerprint_of(self, article_id: str) -> tuple[str, bytes, int] | None:
+        """(content hash, MinHash signature, shingle count) of a stored article."""
+        row = self.conn.execute(
+            "SELECT content_hash, minhash, shingle_count FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return (str(row[0]), bytes(row[1] or b""), int(row[2] or 0)) if row else None
 
     def article_id_by_url(self, url: str) -> str | None:
         row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
