@@ -23,6 +23,7 @@ from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
 from indexer.query import MAX_LENGTH, QuerySyntaxError
+from indexer.search.document import MAX_OFFSET
 from indexer.store import utcnow
 from monitor.web import data
 from monitor.web.context import WebContext
@@ -66,7 +67,7 @@ async def search(
     q: Annotated[str, Query(min_length=1, max_length=MAX_LENGTH,
                             description='Query, e.g. `type:search place:Bakhchysarai date:2024-01..`')],
     limit: Annotated[int, Query(ge=1, le=100, description="Hits per page (1-100).")] = 20,
-    offset: Annotated[int, Query(ge=0, le=10_000, description="Hits to skip (0-10000).")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description=f"Hits to skip (0-{MAX_OFFSET}).")] = 0,
     sort: Annotated[Literal["relevance", "date"], Query(description="relevance or date (newest first).")] = "relevance",
     facets: Annotated[bool, Query(description="Count sources, types, persons, places, orgs, months.")] = False,
 ) -> Any:
