@@ -125,6 +125,16 @@ def test_a_read_only_store_serves_status_search_and_serve(read_only_copy):
     assert _tree(read_only_copy.parent) == before
 
 
+def test_a_read_only_store_without_an_index_says_so_in_one_line(read_only_copy):
+    index = read_only_copy.parent / "monitor.index"
+    read_only_copy.parent.chmod(0o755)
+    shutil.rmtree(index)
+    read_only_copy.parent.chmod(0o555)
+    result = run_read_only(["-m", "monitor", "search", "Dzhemilev"], read_only_copy)
+    assert result.returncode == 1
+    assert result.stderr.strip() == f"error: cannot create the Tantivy index folder {index}: Permission denied"
+
+
 def test_the_explicit_read_only_open_never_writes(db, tmp_path):
     copy = tmp_path / "monitor.db"
     shutil.copy2(db, copy)

@@ -147,7 +147,12 @@ class TantivyBackend:
         rebuild it.
         """
         self.index_dir = Path(index_dir)
-        self.index_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a read-only store that was never indexed
+            raise SearchBackendError(
+                f"cannot create the Tantivy index folder {self.index_dir}: {exc.strerror}"
+            ) from exc
         self.resolver = resolver
         self.schema = build_schema()
         self._read_only_view: tempfile.TemporaryDirectory[str] | None = None
