@@ -16,11 +16,12 @@ from pydantic import BaseModel, Field
 
 from indexer import reviews
 from monitor.web import data
-from monitor.web.api import ARTICLE_ID, INCIDENT_ID, Ctx
+from monitor.web.api import ARTICLE_ID, INCIDENT_ID, Ctx, errors
 from monitor.web.auth import Analyst, require_reader
 from monitor.web.render import edit_values
 
-api_router = APIRouter(prefix="/api", tags=["review"], dependencies=[Depends(require_reader)])
+api_router = APIRouter(prefix="/api", tags=["review"], dependencies=[Depends(require_reader)],
+                       responses=errors(401, 403, 404, 422))
 page_router = APIRouter(include_in_schema=False, dependencies=[Depends(require_reader)])
 
 IncidentId = Annotated[str, PathParam(pattern=INCIDENT_ID, description="e.g. inc-3f2a...")]
@@ -258,7 +259,8 @@ def report_page(request: Request, ctx: Ctx,
     return HTMLResponse(html)
 
 
-@api_router.get("/export/incidents", summary="Incidents with their review as CSV, JSON Lines or an Uwazi import CSV")
+@api_router.get("/export/incidents", summary="Incidents with their review as CSV, JSON Lines or an Uwazi import CSV",
+                response_class=Response, responses={200: {"content": {"text/csv": {}, "application/x-ndjson": {}}}})
 def export(ctx: Ctx, status: Annotated[list[Literal["new", "confirmed", "rejected"]] | None, Query(
                description="Review status(es); repeat for several.")] = None,
            format: Annotated[Literal["csv", "jsonl", "uwazi"], Query(description="csv, jsonl or uwazi")] = "csv",
