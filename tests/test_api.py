@@ -379,7 +379,7 @@ def test_the_largest_snapshot_id_is_a_plain_404(client):
 
 
 def test_every_response_has_the_security_headers_errors_included(web_db):
-    app = create_app(web_db, backend=_FailingBackend(RuntimeError("boom")))
+    app = create_app(web_db, public_read=True, backend=_FailingBackend(RuntimeError("boom")))
     with TestClient(app, raise_server_exceptions=False) as c:
         for path, status in (("/api/search?q=crimea", 500), ("/search?q=crimea", 500), ("/no-such-page", 404),
                              ("/api/search", 422), ("/api/search?q=(", 400), ("/", 200)):
