@@ -91,3 +91,28 @@ def store_with_corpus(db: Path, limit: int | None = None) -> list[str]:
             store.save_article(record, fingerprint.bands())
             ids.append(record["id"])
     return ids
+
+
+# ------------------------------------------------------------------------------- live search engines (issue 13)
+def _local_engine(kind: str):
+    from indexer.search.local_engines import start, tools_available
+
+    if not tools_available():
+        pytest.skip(f"java and mvn are needed to run a local {kind}")
+    engine = start(kind, heap="512m")  # one node for the whole session; failing to start is an error, not a skip
+    try:
+        yield engine.url
+    finally:
+        engine.stop()
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url():
+    """A real single-node Elasticsearch 8.x on 127.0.0.1 (deploy/search-engines), shared by the session."""
+    yield from _local_engine("elasticsearch")
+
+
+@pytest.fixture(scope="session")
+def opensearch_url():
+    """A real single-node OpenSearch 2.19 on 127.0.0.1 (deploy/search-engines), shared by the session."""
+    yield from _local_engine("opensearch")
