@@ -58,7 +58,11 @@ def build() -> None:
         if all(p.stat().st_mtime <= built for p in _sources()):
             return
     done = subprocess.run(
-        ["mvn", "-q", "-B", "package"], cwd=ENGINES_DIR, capture_output=True, text=True, check=False
+        ["mvn", "-q", "-B", "-Dstyle.color=never", "package"],
+        cwd=ENGINES_DIR,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if done.returncode != 0:
         raise EngineError(f"mvn package failed in {ENGINES_DIR}:\n{(done.stdout + done.stderr)[-3000:]}")
@@ -211,11 +215,17 @@ def start_cluster(kind: str, nodes: int = 3, heap: str = "512m", timeout: float 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Start a local Elasticsearch or OpenSearch for development.")
-    parser.add_argument("kind", choices=sorted(ENGINES))
+    parser.add_argument("kind", nargs="?", choices=sorted(ENGINES))
     parser.add_argument("--nodes", type=int, default=1, choices=(1, 3))
     parser.add_argument("--heap", default="1g")
+    parser.add_argument("--build", action="store_true", help="only build (download once into ~/.m2) and exit")
     args = parser.parse_args(argv)
     try:
+        if args.build:
+            build()
+            return 0
+        if args.kind is None:
+            parser.error("name an engine: elasticsearch or opensearch")
         engine = start(args.kind, args.nodes, args.heap)
     except EngineError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -224,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.kind} is up: {' '.join(engine.urls)}")
     print(f"  CRIMEA_MONITOR_SEARCH_BACKEND={args.kind} CRIMEA_MONITOR_{variable}={','.join(engine.urls)}")
     print("Ctrl-C stops it and deletes its data.", flush=True)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as cleanly as Ctrl-C
     try:
         while engine.process.poll() is None:
             time.sleep(1)
