@@ -64,6 +64,7 @@ SEARCH_USERNAME = _env("SEARCH_USERNAME", "")  # basic auth (Elasticsearch or Op
 SEARCH_PASSWORD = _env("SEARCH_PASSWORD", "")
 SEARCH_CA_FILE = _env("SEARCH_CA_FILE", "")  # PEM file of the CA that signed the cluster's TLS certificate
 SEARCH_TIMEOUT = _env_float("SEARCH_TIMEOUT", 10.0)  # seconds per request to the cluster
+SEARCH_REPLICAS = _env_int("SEARCH_REPLICAS", 1)  # copies of each shard on other nodes (0 on a one-node cluster)
 MIN_TEXT_CHARS = _env_int("MIN_TEXT_CHARS", 300)  # shorter extracted text is dropped as "too short"
 # Processes running trafilatura off the reactor thread. Measured with the crawl benchmark on 2 cores: 2 workers
 # 179 pages/s, 1 worker 138 pages/s (the reactor needs less than a core; extraction is the bottleneck).

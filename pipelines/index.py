@@ -154,10 +154,10 @@ def backend_from_settings(
         if kind == "elasticsearch":
             from indexer.search.elasticsearch_backend import ElasticsearchBackend
 
-            return ElasticsearchBackend(cluster, resolver, config.SEARCH_INDEX)
+            return ElasticsearchBackend(cluster, resolver, config.SEARCH_INDEX, replicas=config.SEARCH_REPLICAS)
         from indexer.search.opensearch_backend import OpenSearchBackend
 
-        return OpenSearchBackend(cluster, resolver, config.SEARCH_INDEX)
+        return OpenSearchBackend(cluster, resolver, config.SEARCH_INDEX, replicas=config.SEARCH_REPLICAS)
     raise SearchConfigError(
         f"unknown search backend {kind!r} in CRIMEA_MONITOR_SEARCH_BACKEND; use one of: {', '.join(BACKENDS)}"
     )

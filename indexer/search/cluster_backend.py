@@ -79,6 +79,7 @@ class ClusterBackend:
         chunk_size: int = 500,
         max_retries: int = 3,
         retry_backoff: float = 1.0,
+        replicas: int = 1,
     ) -> None:
         cluster = url if isinstance(url, ClusterSettings) else ClusterSettings(url, request_timeout=request_timeout)
         self.client = client if client is not None else self.make_client(cluster)
@@ -90,6 +91,7 @@ class ClusterBackend:
         self.chunk_size = chunk_size
         self.max_retries = max_retries
         self.retry_backoff = retry_backoff
+        self.replicas = replicas
         self._ready = False
 
     @classmethod
@@ -130,7 +132,10 @@ class ClusterBackend:
             body={
                 "index_patterns": [f"{self.prefix}-v*"],
                 "priority": 100,
-                "template": {"settings": INDEX_SETTINGS, "mappings": MAPPINGS},
+                "template": {
+                    "settings": {**INDEX_SETTINGS, "number_of_replicas": self.replicas},
+                    "mappings": MAPPINGS,
+                },
             },
         )
         if not self._indices():
