@@ -94,25 +94,32 @@ def store_with_corpus(db: Path, limit: int | None = None) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- live search engines (issue 13)
-def _local_engine(kind: str):
-    from indexer.search.local_engines import start, tools_available
+@pytest.fixture(scope="session")
+def _local_engines():
+    """Both engines, launched together on first use (their JVMs start in parallel), stopped at the end."""
+    from indexer.search.local_engines import ENGINES, launch, tools_available
 
     if not tools_available():
-        pytest.skip(f"java and mvn are needed to run a local {kind}")
-    engine = start(kind, heap="512m")  # one node for the whole session; failing to start is an error, not a skip
+        pytest.skip("java and mvn are needed to run a local Elasticsearch and OpenSearch")
+    engines = {kind: launch(kind, heap="512m") for kind in ENGINES}  # one node each, for the whole session
     try:
-        yield engine.url
+        yield engines
     finally:
-        engine.stop()
+        for engine in engines.values():
+            engine.stop()
 
 
 @pytest.fixture(scope="session")
-def elasticsearch_url():
+def elasticsearch_url(_local_engines):
     """A real single-node Elasticsearch 8.x on 127.0.0.1 (deploy/search-engines), shared by the session."""
-    yield from _local_engine("elasticsearch")
+    from indexer.search.local_engines import ready
+
+    return ready(_local_engines["elasticsearch"]).url
 
 
 @pytest.fixture(scope="session")
-def opensearch_url():
+def opensearch_url(_local_engines):
     """A real single-node OpenSearch 2.19 on 127.0.0.1 (deploy/search-engines), shared by the session."""
-    yield from _local_engine("opensearch")
+    from indexer.search.local_engines import ready
+
+    return ready(_local_engines["opensearch"]).url

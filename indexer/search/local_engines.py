@@ -24,7 +24,18 @@ import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
 
-__all__ = ["ENGINES", "EngineError", "LocalEngine", "build", "free_port", "start", "start_cluster", "tools_available"]
+__all__ = [
+    "ENGINES",
+    "EngineError",
+    "LocalEngine",
+    "build",
+    "free_port",
+    "launch",
+    "ready",
+    "start",
+    "start_cluster",
+    "tools_available",
+]
 
 ENGINES_DIR = Path(__file__).resolve().parents[2] / "deploy" / "search-engines"
 ENGINES = {
@@ -89,6 +100,7 @@ class LocalEngine:
     log_path: Path
     urls: list[str] = field(default_factory=list)
     data_dir: Path | None = None
+    nodes: int = 1
 
     @property
     def url(self) -> str:
@@ -176,13 +188,25 @@ def wait_health(url: str, nodes: int, status: str = "yellow", timeout: float = 6
         return json.load(resp)
 
 
-def start(kind: str, nodes: int = 1, heap: str = "512m", timeout: float = 240, **settings: str) -> LocalEngine:
-    """Start ``nodes`` nodes of ``kind`` in one JVM; returns once the cluster answers."""
+def launch(kind: str, nodes: int = 1, heap: str = "512m", **settings: str) -> LocalEngine:
+    """Start ``nodes`` nodes of ``kind`` in one JVM without waiting for them (``ready()`` waits)."""
     build()
     engine = _launch(kind, nodes, heap, settings)
-    _wait_ready(engine, time.monotonic() + timeout)
-    wait_health(engine.url, nodes)
+    engine.nodes = nodes
     return engine
+
+
+def ready(engine: LocalEngine, timeout: float = 240) -> LocalEngine:
+    """Wait until a launched engine's cluster answers."""
+    if not engine.urls:
+        _wait_ready(engine, time.monotonic() + timeout)
+        wait_health(engine.url, engine.nodes)
+    return engine
+
+
+def start(kind: str, nodes: int = 1, heap: str = "512m", timeout: float = 240, **settings: str) -> LocalEngine:
+    """Start ``nodes`` nodes of ``kind`` in one JVM; returns once the cluster answers."""
+    return ready(launch(kind, nodes, heap, **settings), timeout)
 
 
 def start_cluster(kind: str, nodes: int = 3, heap: str = "512m", timeout: float = 300) -> list[LocalEngine]:
