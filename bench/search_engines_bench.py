@@ -6,8 +6,8 @@
 The same seeded synthetic corpus as ``bench.search_bench`` is indexed through each backend's ``index()`` (bulk
 requests of 1,000 for the clusters, a refresh after every batch of 5,000; one commit per batch for Tantivy), then
 the same set of *distinct* queries runs through ``backend.search`` on each (every query string differs, so no
-result cache answers a repeat: each query carries its own date window), after a warm-up pass of as many queries. The engines run on this machine from
-deploy/search-engines, one node each with a 1 GiB heap and no replica.
+result cache answers a repeat: each query carries its own date window), after a warm-up pass of as many queries.
+The engines run on this machine from deploy/search-engines, one node each with a 1 GiB heap and no replica.
 
 Printed: docs/s, p50/p95 per query shape and their ratio to Tantivy, the engines' resident memory (the JVM's
 RSS; for Tantivy, the growth of this process) and index size on disk.
