@@ -165,6 +165,7 @@ def test_node_killed_mid_bulk_searches_answer_and_repair_restores_everything(clu
         shards = _get(f"{urls[0]}/_cat/shards/{prefix}?format=json")
         primary = next(s["node"] for s in shards if s["prirep"] == "p")
         victim = next(e for e in cluster if e.urls[0] == urls[int(primary.rsplit("-", 1)[1]) - 1])
+        assert indexer.is_alive() and writer.count() < total  # the bulk indexing is under way
         victim.kill()  # SIGKILL: the node holding the primary dies mid-bulk
         killed_at = len(answers)
         indexer.join(timeout=300)

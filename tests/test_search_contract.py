@@ -108,3 +108,12 @@ def test_reindex_swaps_alias(request, kind):
         contract.check_hits(backend, "bagcasaray", contract.ids(1, 2))
     finally:
         backend.drop()
+
+
+def test_elasticsearch_backend_on_an_opensearch_server_says_so(opensearch_url):
+    from indexer.search.elasticsearch_backend import ElasticsearchBackend
+    from indexer.search.errors import SearchBackendError
+
+    backend = ElasticsearchBackend(opensearch_url, contract.AliasResolver(), index_prefix="crimea-monitor-wrong")
+    with pytest.raises(SearchBackendError, match=r"is not Elasticsearch.*SEARCH_BACKEND=opensearch"):
+        backend.count()

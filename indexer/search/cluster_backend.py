@@ -112,8 +112,6 @@ class ClusterBackend:
             raise SearchBackendUnavailable(
                 f"{self.ENGINE} at {self.url} is unavailable ({what}): {_reason(exc)}"
             ) from exc
-        except self.helpers.BulkIndexError as exc:
-            raise SearchBackendError(f"{self.ENGINE} {what}: {len(exc.errors)} documents failed") from exc
         except self.api_error as exc:
             detail = " ".join(str(getattr(exc, "message", "") or exc).split())[:300]
             raise SearchBackendError(f"{self.ENGINE} {what} failed: {detail} ({self._status(exc)})") from exc
@@ -152,13 +150,13 @@ class ClusterBackend:
             return []
         return sorted(self._call("get alias", self.client.indices.get_alias, name=self.alias).keys())
 
-    def _bulk(self, actions: Iterable[dict]) -> int:
+    def _bulk(self, actions: Iterable[dict], chunk_size: int | None = None) -> int:
         """Send ``actions`` in chunks; items refused as overloaded or shard-unavailable are sent again (backing
         off) up to ``max_retries`` times. Returns how many succeeded; raises if any finally failed."""
         done = 0
         failed: list[dict] = []
         it = iter(actions)
-        while chunk := list(islice(it, self.chunk_size)):
+        while chunk := list(islice(it, chunk_size or self.chunk_size)):
             pending = chunk
             for attempt in range(self.max_retries + 1):
                 retry: list[dict] = []
@@ -208,9 +206,7 @@ class ClusterBackend:
     def index(self, docs: Iterable[IndexDocument], batch_size: int | None = None) -> int:
         """Add or replace documents (by id) in the index behind the alias."""
         self.ensure()
-        if batch_size:
-            self.chunk_size = batch_size
-        done = self._call("bulk index", self._bulk, self._actions(docs, self.alias))
+        done = self._call("bulk index", self._bulk, self._actions(docs, self.alias), batch_size)
         self._call("refresh", self.client.indices.refresh, index=self.alias)
         return done
 
@@ -254,11 +250,8 @@ class ClusterBackend:
         hits = self.helpers.scan(
             self.client, index=self.alias, query={"query": {"match_all": {}}, "_source": False}, size=2000
         )
-        try:
-            for hit in hits:
-                yield hit["_id"]
-        except (*self.connection_errors, self.api_error) as exc:
-            self._call("list ids", _raise, exc)
+        while (hit := self._call("list ids", next, hits, None)) is not None:
+            yield hit["_id"]
 
     def drop(self) -> None:
         """Delete every versioned index, the alias and the template (tests, teardown)."""
@@ -278,10 +271,6 @@ class ClusterBackend:
         body = search_body(request, query, self.resolver)
         resp = self._call("search", self.client.search, index=self.alias, body=body)
         return read_response(resp, request)
-
-
-def _raise(exc: BaseException) -> None:
-    raise exc
 
 
 def _reason(exc: BaseException) -> str:
