@@ -33,7 +33,7 @@ from indexer.query import (  # noqa: E402
     Term,
     parse,
 )
-from indexer.search.elasticsearch_backend import to_es_query  # noqa: E402
+from indexer.search.dsl import to_dsl  # noqa: E402
 from indexer.search.resolver import KeyResolver  # noqa: E402
 from indexer.search.tantivy_backend import TantivyBackend  # noqa: E402
 
@@ -313,6 +313,7 @@ ES_KEYS = ES_CLAUSES | {
     "bool", "must", "must_not", "should", "filter", "minimum_should_match", "match_all", "match_none",
     "exists", "field", "query", "value", "boost", "gte", "lt", "lte", "format", "time_zone",
     "title", "body", "quotes", "title.folded", "body.folded", "quotes.folded",
+    "title.ru", "body.ru", "quotes.ru", "title.uk", "body.uk", "quotes.uk",
     "persons", "places", "orgs", "event_types", "event_types_any", "source", "lang", "has_quote",
     "published_at",
 }  # fmt: skip
@@ -360,7 +361,7 @@ def _user_values(node) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(QUERIES)
 def test_es_gets_dicts_with_values_only_inside_clauses(query):
-    es = to_es_query(query, KeyResolver())
+    es = to_dsl(query, KeyResolver())
     assert isinstance(es, dict)
     dumped = json.dumps(es)
     assert "query_string" not in dumped
@@ -402,7 +403,7 @@ def _leaves(node):
 
 def test_hostile_text_stays_a_value():
     q = parse('"query_string OR *:*" source:query_string')
-    es = to_es_query(q, KeyResolver())
+    es = to_dsl(q, KeyResolver())
     assert list(_strings_outside_clauses(es)) == []
     text = json.dumps(es)
     assert '"query_string":' not in text.replace('\\"query_string\\":', "")
