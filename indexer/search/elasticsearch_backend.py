@@ -53,9 +53,12 @@ class ElasticsearchBackend(ClusterBackend):
         try:
             return super()._call(what, fn, *args, **kwargs)
         except SearchBackendError as exc:
-            if isinstance(exc.__cause__, UnsupportedProductError):
+            cause = exc.__cause__
+            # OpenSearch refuses the client's compatibility header (406) before the client can check the product
+            refused = isinstance(cause, ApiError) and cause.meta.status == 406 and "compatible-with" in str(cause)
+            if isinstance(cause, UnsupportedProductError) or refused:
                 raise SearchBackendError(
                     f"the server at {self.url} is not Elasticsearch"
                     " (for OpenSearch set CRIMEA_MONITOR_SEARCH_BACKEND=opensearch)"
-                ) from exc.__cause__
+                ) from cause
             raise

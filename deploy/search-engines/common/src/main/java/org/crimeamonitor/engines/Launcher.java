@@ -20,6 +20,7 @@ import java.util.stream.Stream;
  * <p>Arguments: {@code [nodes] [-Ekey=value ...]}. Free ports are picked unless {@code http.port} /
  * {@code transport.port} are given; several nodes in one JVM form a cluster. {@code -E} settings override the
  * defaults, so one node per JVM can join a cluster of separate processes (the fault tests kill such a process).
+ * When the process that started the launcher dies, the launcher stops too.
  */
 public final class Launcher {
 
@@ -98,7 +99,12 @@ public final class Launcher {
         System.out.println("DATA " + base);
         System.out.println("READY " + String.join(" ", urls));
         System.out.flush();
-        Thread.currentThread().join();
+        // a caller that dies without stopping us (SIGKILL, a crashed test run) must not leave nodes behind
+        ProcessHandle parent = ProcessHandle.current().parent().orElse(null);
+        while (parent == null || parent.isAlive()) {
+            Thread.sleep(1000);
+        }
+        System.exit(0);
     }
 
     private static int freePort() throws IOException {
