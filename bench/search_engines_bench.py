@@ -170,7 +170,7 @@ def _cluster_backend(kind: str, url: str, resolver) -> SearchBackend:
 def _print(rows: dict[str, dict], n_docs: int) -> None:
     base = rows["tantivy"]
     print(f"\n{'':<28}" + "".join(f"{kind:>26}" for kind in rows))
-    print(f"{'indexing docs/s (ratio)':<28}" + "".join(
+    print(f"{'indexing docs/s (ratio)':<38}" + "".join(
         f"{r['rate']:>17,.0f} ({r['rate'] / base['rate']:>5.2f})" for r in rows.values()))
     for name in base["lat"]:
         cells = []
@@ -178,9 +178,9 @@ def _print(rows: dict[str, dict], n_docs: int) -> None:
             p50, p95 = r["lat"][name]
             b50, b95 = base["lat"][name]
             cells.append(f"{p50:>6.1f}/{p95:>6.1f} ({p50 / b50:>4.1f}/{p95 / b95:>4.1f})")
-        print(f"{name + ' p50/p95 ms':<28}" + "".join(f"{c:>26}" for c in cells))
-    print(f"{'memory RSS MiB':<28}" + "".join(f"{r['rss']:>26,.0f}" for r in rows.values()))
-    print(f"{'index on disk MiB':<28}" + "".join(f"{r['disk']:>26,.0f}" for r in rows.values()))
+        print(f"{name + ' p50/p95 ms':<38}" + "".join(f"{c:>26}" for c in cells))
+    print(f"{'memory RSS MiB':<38}" + "".join(f"{r['rss']:>26,.0f}" for r in rows.values()))
+    print(f"{'index on disk MiB':<38}" + "".join(f"{r['disk']:>26,.0f}" for r in rows.values()))
     print(f"({n_docs:,} documents; ratios in parentheses are to Tantivy; Tantivy's memory is the growth of this "
           "process, an engine's the RSS of its JVM)")
 
