@@ -169,7 +169,7 @@ def _cluster_backend(kind: str, url: str, resolver) -> SearchBackend:
 
 def _print(rows: dict[str, dict], n_docs: int) -> None:
     base = rows["tantivy"]
-    print(f"\n{'':<28}" + "".join(f"{kind:>26}" for kind in rows))
+    print(f"\n{'':<38}" + "".join(f"{kind:>26}" for kind in rows))
     print(f"{'indexing docs/s (ratio)':<38}" + "".join(
         f"{r['rate']:>17,.0f} ({r['rate'] / base['rate']:>5.2f})" for r in rows.values()))
     for name in base["lat"]:
