@@ -26,6 +26,10 @@ class StoreError(RuntimeError):
     """The store cannot be opened or written (locked, full disk, not a database); the message says which."""
 
 
+class StoreMissing(StoreError):
+    """There is no store at the path, and the caller may not create one (only init, crawl and run do)."""
+
+
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -33,6 +37,12 @@ def utcnow() -> str:
 def article_id_for(canonical_url: str) -> str:
     """The deterministic id of an article: the first 16 hex digits of SHA-256 of its canonical URL."""
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def _read_only_error(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's ways of saying the file (or its folder, for the WAL and -shm files) cannot be written."""
+    message = str(exc).lower()
+    return "readonly" in message or "read-only" in message or "unable to open database file" in message
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -68,14 +78,26 @@ _ARTICLE_COLUMNS = ", ".join(StoredArticle.__dataclass_fields__)
 class Store:
     """A connection to the store. Open with ``Store.open(path)``; use as a context manager to close."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = read_only
         self._depth = 0  # transactions nest: the outermost one commits
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
+    def open(cls, path: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
+        """Open the store at ``path``, applying pending migrations.
+
+        ``create=False``: a missing store is ``StoreMissing`` rather than a new empty one (a mistyped path must not
+        silently start a second store). ``read_only``: never write (nor migrate); a store whose file or folder is
+        not writable is opened this way on its own, so it can still be read.
+        """
         path = Path(path)
+        if (read_only or not create) and not path.exists():
+            raise StoreMissing(f"no store at {path} (create one with `crimea-monitor init`, or set CRIMEA_MONITOR_DB)")
+        if read_only:
+            return cls._open_read_only(path)
+        conn = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -86,11 +108,49 @@ class Store:
             conn.execute("PRAGMA busy_timeout=30000")
             store = cls(conn, path)
             store.migrate()
+        except sqlite3.OperationalError as exc:
+            if conn is not None:
+                conn.close()
+            if path.is_file() and _read_only_error(exc):
+                return cls._open_read_only(path)
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"cannot create the store at {path}: {exc}") from exc
         return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store:
+        uri = path.resolve().as_uri()
+        try:
+            try:
+                conn = cls._connect_uri(f"{uri}?mode=ro")
+            except sqlite3.OperationalError:
+                # A WAL store needs its -shm file to be read; on a read-only filesystem without one, no process
+                # can have the store open for writing, so reading it as immutable is safe.
+                conn = cls._connect_uri(f"{uri}?immutable=1")
+            store = cls(conn, path, read_only=True)
+            pending = [v for v, _, _ in _migrations() if v > store.schema_version()]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store at {path} read-only: {exc}") from exc
+        if pending:
+            conn.close()
+            raise StoreError(f"the store at {path} is read-only and needs migrating (schema {max(pending)}); run "
+                             "`crimea-monitor init` where it is writable")
+        return store
+
+    @staticmethod
+    def _connect_uri(uri: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # opens the file (and its WAL) now
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         self.conn.close()
@@ -107,6 +167,8 @@ class Store:
 
         Nested calls join the outer transaction, so several writes of one item commit together.
         """
+        if self.read_only:
+            raise StoreError(f"the store at {self.path} is read-only (opened so because it is not writable)")
         if self._depth:
             self._depth += 1
             try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -31,7 +32,7 @@ app.add_typer(articles_app, name="articles")
 @app.command()
 def init() -> None:
     """Create the store (and apply migrations) and check the sources file."""
-    with _open_store() as store:
+    with _open_store(create=True) as store:
         version = store.schema_version()
     sources = load_sources(config.SOURCES)
     console.print(f"store: {_db()} (schema version {version})")
@@ -76,7 +77,7 @@ def crawl(
         print(json.dumps([r.__dict__ for r in reports], indent=2))
         return
     _print_reports(reports)
-    with _open_store() as store:
+    with _open_store(create=True) as store:
         counts = store.count_articles()
     console.print(f"store {_db()}: {sum(counts.values())} articles ({_fmt_counts(counts)})")
 
@@ -239,6 +240,10 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("CRIMEA_MONITOR_DEBUG"):
             raise
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+            err.print(f"[red]error:[/] the store at {_db()} is read-only and this command writes to it",
+                      highlight=False)
+            sys.exit(1)
         err.print(f"[red]error:[/] unexpected {type(exc).__name__}: {exc} "
                   "(set CRIMEA_MONITOR_DEBUG=1 to see the traceback, and please report it)", highlight=False)
         sys.exit(1)

@@ -91,7 +91,7 @@ def status_data() -> dict[str, Any]:
         configured, sources_error = [], str(exc)
     scheduler_db = scheduler_db_for(db, config.SCHEDULER_DB)
     schedule = scheduled_jobs(scheduler_db)
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         health_rows = {row["source_id"]: row for row in store.source_health()}
         known = [s.id for s in configured] + sorted(set(health_rows) - {s.id for s in configured})
         healths = {h.source_id: h for h in assess(store, known, HealthLimits.from_settings(config))}
