@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DB := data/demo.db
 
-.PHONY: run test lint bench eval clean
+.PHONY: run test lint bench eval clean engines es opensearch
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -37,6 +37,18 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/pytest -q
 
+# Real search engines from Maven Central (deploy/search-engines): built once, started on 127.0.0.1 at a free port,
+# their URL printed; Ctrl-C stops them and deletes their data. NODES=3 starts a three-node cluster.
+NODES ?= 1
+engines: $(STAMP)
+	@$(BIN)/python -m indexer.search.local_engines --build
+
+es: $(STAMP)
+	$(BIN)/python -m indexer.search.local_engines elasticsearch --nodes $(NODES)
+
+opensearch: $(STAMP)
+	$(BIN)/python -m indexer.search.local_engines opensearch --nodes $(NODES)
+
 # NLP scores on the whole dev set (the annotated demo corpus + the hard cases).
 # dev: the demo corpus and the dev split the rules are tuned on; test: the blind split, scored apart when present
 eval: $(STAMP)
@@ -52,6 +64,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.crawl_bench
 	$(BIN)/python -m bench.nlp_bench
 	$(BIN)/python -m bench.search_bench
+	$(BIN)/python -m bench.search_engines_bench
 	$(BIN)/python -m bench.api_bench
 	$(BIN)/python -m bench.daemon_bench
 

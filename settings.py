@@ -71,8 +71,17 @@ PROJECT_DIR = Path(__file__).resolve().parent
 DB = _env("DB", "data/monitor.db")  # the SQLite store, the system of record
 SOURCES = _env("SOURCES", str(PROJECT_DIR / "sources.toml"))
 INDEX_DIR = _env("INDEX_DIR", "")  # empty: "<db file stem>.index" beside the store
-SEARCH_BACKEND = _env("SEARCH_BACKEND", "tantivy")  # tantivy | elasticsearch
+SEARCH_BACKEND = _env("SEARCH_BACKEND", "tantivy")  # tantivy | elasticsearch | opensearch
+# A cluster's node URLs, comma-separated (a request to a dead node is retried on the next): https://es1:9200,...
 ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL", "")
+OPENSEARCH_URL = _env("OPENSEARCH_URL", "")
+SEARCH_INDEX = _env("SEARCH_INDEX", "crimea-monitor")  # the alias; versioned indices are "<alias>-v<timestamp>"
+SEARCH_API_KEY = _env("SEARCH_API_KEY", "")  # Elasticsearch API key (the encoded form Kibana shows)
+SEARCH_USERNAME = _env("SEARCH_USERNAME", "")  # basic auth (Elasticsearch or OpenSearch)
+SEARCH_PASSWORD = _env("SEARCH_PASSWORD", "")
+SEARCH_CA_FILE = _env("SEARCH_CA_FILE", "")  # PEM file of the CA that signed the cluster's TLS certificate
+SEARCH_TIMEOUT = _env_float("SEARCH_TIMEOUT", 10.0)  # seconds per request to the cluster
+SEARCH_REPLICAS = _env_int("SEARCH_REPLICAS", 1)  # copies of each shard on other nodes (0 on a one-node cluster)
 MIN_TEXT_CHARS = _env_int("MIN_TEXT_CHARS", 300)  # shorter extracted text is dropped as "too short"
 # ... per source kind (kinds not named here use MIN_TEXT_CHARS). A feed or sitemap entry is an article because its
 # publisher says so, and a short statement or post is news; a site's links are only guessed by a pattern.

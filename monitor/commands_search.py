@@ -377,8 +377,18 @@ def export(
 
 # ------------------------------------------------------------------------------------------------ reindex
 @app.command()
-def reindex() -> None:
-    """Rebuild the search index (Tantivy or Elasticsearch) from the store."""
+def reindex(
+    check: Annotated[
+        bool, typer.Option("--check", help="List ids missing from or extra in the index; exit 1 if there are any.")
+    ] = False,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="Index only the missing articles and delete only the extra ids.")
+    ] = False,
+) -> None:
+    """Rebuild the search index from the store (a cluster gets a new index version behind its alias)."""
+    if check or repair:
+        _reconcile(repair)
+        return
     from pipelines.index import reindex_all
 
     with _backend_errors(), _open_store() as store, _open_backend(store, rebuild=True) as backend:
@@ -393,3 +403,22 @@ def reindex() -> None:
             )
     kind = type(backend).__name__.removesuffix("Backend").lower()
     console.print(f"reindexed {docs} documents into {kind} in {seconds:.2f} s")
+
+
+def _reconcile(repair: bool) -> None:
+    from pipelines.index import check_index, repair_index
+
+    with _backend_errors(), _open_store() as store, _open_backend(store) as backend:
+        diff = check_index(store, backend)
+        for doc_id in diff.missing:
+            print(f"missing\t{doc_id}")
+        for doc_id in diff.extra:
+            print(f"extra\t{doc_id}")
+        if diff.clean:
+            err.print(f"the index matches the store ({backend.count()} documents)", style="dim")
+            return
+        if not repair:
+            err.print(f"{len(diff.missing)} missing from the index, {len(diff.extra)} extra; fix with reindex --repair")
+            raise typer.Exit(1)
+        repair_index(store, backend, diff)
+        err.print(f"repaired: indexed {len(diff.missing)} missing, deleted {len(diff.extra)} extra")

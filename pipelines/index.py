@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -23,23 +24,26 @@ from pipelines.resolver import GazetteerResolver
 
 __all__ = [
     "BACKENDS",
+    "IndexDiff",
     "SearchConfigError",
     "backend_from_settings",
+    "check_index",
     "document_for",
     "index_dir_for",
     "index_pending",
     "parse_published",
     "reindex_all",
+    "repair_index",
 ]
 
-BACKENDS = ("tantivy", "elasticsearch")
+BACKENDS = ("tantivy", "elasticsearch", "opensearch")
 LABEL_COLUMNS = {"PERSON": "persons", "GPE": "places", "LOC": "places", "ORG": "orgs"}
 #: statuses whose enrichment belongs in the index
 INDEXABLE = ("enriched", "indexed")
 
 
 class SearchConfigError(SearchBackendError):
-    """The search settings are incomplete or wrong (unknown backend, Elasticsearch without a URL)."""
+    """The search settings are incomplete or wrong (unknown backend, a cluster without a URL)."""
 
 
 # ---------------------------------------------------------------------------------------------- documents
@@ -109,11 +113,12 @@ def backend_from_settings(
     *,
     kind: str | None = None,
     index_dir: str | Path | None = None,
-    elasticsearch_url: str | None = None,
+    cluster_url: str | None = None,
     resolver: EntityResolver | None = None,
     rebuild: bool = False,
 ) -> SearchBackend:
-    """The configured search backend (settings: SEARCH_BACKEND, INDEX_DIR, ELASTICSEARCH_URL, DB).
+    """The configured search backend (settings: SEARCH_BACKEND, INDEX_DIR, ELASTICSEARCH_URL/OPENSEARCH_URL, the
+    cluster's SEARCH_* auth and TLS settings, DB).
 
     Arguments override the settings. Without a ``resolver``, entity filters resolve through the gazetteer and
     (when ``store`` is given) the store's linked entities. ``rebuild`` (for ``reindex``) lets Tantivy replace an
@@ -127,16 +132,33 @@ def backend_from_settings(
 
         path = index_dir_for(db_path or config.DB, index_dir if index_dir is not None else config.INDEX_DIR)
         return TantivyBackend(path, resolver, replace_incompatible=rebuild)
-    if kind == "elasticsearch":
-        url = (elasticsearch_url if elasticsearch_url is not None else config.ELASTICSEARCH_URL).strip()
+    if kind in ("elasticsearch", "opensearch"):
+        variable = "ELASTICSEARCH_URL" if kind == "elasticsearch" else "OPENSEARCH_URL"
+        configured = getattr(config, variable)
+        url = (cluster_url if cluster_url is not None else configured).strip()
         if not url:
             raise SearchConfigError(
-                "CRIMEA_MONITOR_SEARCH_BACKEND=elasticsearch needs CRIMEA_MONITOR_ELASTICSEARCH_URL "
-                "(e.g. http://127.0.0.1:9200)"
+                f"CRIMEA_MONITOR_SEARCH_BACKEND={kind} needs CRIMEA_MONITOR_{variable} (e.g. http://127.0.0.1:9200)"
             )
-        from indexer.search.elasticsearch_backend import ElasticsearchBackend
+        if config.SEARCH_CA_FILE and not Path(config.SEARCH_CA_FILE).is_file():
+            raise SearchConfigError(f"CRIMEA_MONITOR_SEARCH_CA_FILE={config.SEARCH_CA_FILE!r} is not a file")
+        from indexer.search.cluster_backend import ClusterSettings
 
-        return ElasticsearchBackend(url, resolver)
+        cluster = ClusterSettings(
+            url,
+            api_key=config.SEARCH_API_KEY,
+            username=config.SEARCH_USERNAME,
+            password=config.SEARCH_PASSWORD,
+            ca_file=config.SEARCH_CA_FILE,
+            request_timeout=config.SEARCH_TIMEOUT,
+        )
+        if kind == "elasticsearch":
+            from indexer.search.elasticsearch_backend import ElasticsearchBackend
+
+            return ElasticsearchBackend(cluster, resolver, config.SEARCH_INDEX, replicas=config.SEARCH_REPLICAS)
+        from indexer.search.opensearch_backend import OpenSearchBackend
+
+        return OpenSearchBackend(cluster, resolver, config.SEARCH_INDEX, replicas=config.SEARCH_REPLICAS)
     raise SearchConfigError(
         f"unknown search backend {kind!r} in CRIMEA_MONITOR_SEARCH_BACKEND; use one of: {', '.join(BACKENDS)}"
     )
@@ -226,3 +248,36 @@ def reindex_all(
         after = store.enriched_stamps(list(stamps))
         store.mark_indexed([i for i, stamp in stamps.items() if after.get(i) == stamp])
     return count, time.perf_counter() - started
+
+
+# ------------------------------------------------------------------------------------- store vs index
+@dataclass(frozen=True)
+class IndexDiff:
+    """Ids the index lacks (indexable articles of the store) and ids it has that the store does not index."""
+
+    missing: list[str]
+    extra: list[str]
+
+    @property
+    def clean(self) -> bool:
+        return not self.missing and not self.extra
+
+
+def check_index(store: Store, backend: SearchBackend) -> IndexDiff:
+    """Compare the ids in the index with the store's enriched and indexed articles."""
+    expected = set(indexable_ids(store))
+    present = set(backend.ids())
+    return IndexDiff(missing=sorted(expected - present), extra=sorted(present - expected))
+
+
+def repair_index(store: Store, backend: SearchBackend, diff: IndexDiff | None = None) -> IndexDiff:
+    """Index the missing articles and delete the extra ids, nothing else; returns what was repaired."""
+    diff = diff if diff is not None else check_index(store, backend)
+    if diff.missing:
+        stamps = store.enriched_stamps(diff.missing)
+        backend.index(_documents(store, diff.missing, None))
+        after = store.enriched_stamps(list(stamps))
+        store.mark_indexed([i for i, stamp in stamps.items() if after.get(i) == stamp])
+    if diff.extra:
+        backend.delete(diff.extra)
+    return diff

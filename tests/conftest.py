@@ -108,3 +108,35 @@ def store_with_corpus(db: Path, limit: int | None = None) -> list[str]:
             store.save_article(record, fingerprint.bands())
             ids.append(record["id"])
     return ids
+
+
+# ------------------------------------------------------------------------------- live search engines (issue 13)
+@pytest.fixture(scope="session")
+def _local_engines():
+    """Both engines, launched together on first use (their JVMs start in parallel), stopped at the end."""
+    from indexer.search.local_engines import ENGINES, launch, tools_available
+
+    if not tools_available():
+        pytest.skip("java and mvn are needed to run a local Elasticsearch and OpenSearch")
+    engines = {kind: launch(kind, heap="512m") for kind in ENGINES}  # one node each, for the whole session
+    try:
+        yield engines
+    finally:
+        for engine in engines.values():
+            engine.stop()
+
+
+@pytest.fixture(scope="session")
+def elasticsearch_url(_local_engines):
+    """A real single-node Elasticsearch 8.x on 127.0.0.1 (deploy/search-engines), shared by the session."""
+    from indexer.search.local_engines import ready
+
+    return ready(_local_engines["elasticsearch"]).url
+
+
+@pytest.fixture(scope="session")
+def opensearch_url(_local_engines):
+    """A real single-node OpenSearch 2.19 on 127.0.0.1 (deploy/search-engines), shared by the session."""
+    from indexer.search.local_engines import ready
+
+    return ready(_local_engines["opensearch"]).url

@@ -1,8 +1,7 @@
 """ONE contract for every search backend: a fixture corpus, queries with exact expected hits and facet counts.
 
-tests/test_search_contract.py runs it on Tantivy always and on Elasticsearch when
-CRIMEA_MONITOR_ELASTICSEARCH_URL is set. A backend is anything with index/delete/count/clear/search
-(``indexer.search.errors.SearchBackend``).
+tests/test_search_contract.py runs it on Tantivy and on real Elasticsearch and OpenSearch nodes. A backend is
+anything with index/delete/count/clear/search/ids (``indexer.search.errors.SearchBackend``).
 """
 
 from __future__ import annotations
@@ -407,6 +406,15 @@ def check_index_replaces(backend: SearchBackend) -> None:
     backend.clear()
     assert backend.count() == 0
     assert backend.search(SearchRequest("bagcasaray")).total == 0
+
+
+def check_ids(backend: SearchBackend) -> None:
+    """On an EMPTY backend: ``ids()`` lists exactly the indexed documents (what ``reindex --check`` compares)."""
+    backend.clear()
+    assert set(backend.ids()) == set()
+    backend.index(CORPUS)
+    backend.delete(["d05", "d30"])
+    assert sorted(backend.ids()) == sorted(d.id for d in CORPUS if d.id not in ("d05", "d30"))
 
 
 CORPUS_CHECKS = [

@@ -1,4 +1,5 @@
-"""AST -> Elasticsearch bool query, and the Elasticsearch backend's plumbing against a fake client."""
+"""AST -> Elasticsearch/OpenSearch bool query, the request body and its response, bulk retries (pure; the live
+engines run the contract in test_search_contract.py)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,19 @@ import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
 sys.path[:0] = [str(Path(__file__).resolve().parents[1])]
 
 from indexer.query import And, MatchAll, Not, Or, Query, Term, parse  # noqa: E402
-from indexer.search import elasticsearch_backend as esb  # noqa: E402
-from indexer.search.document import IndexDocument, SearchRequest  # noqa: E402
-from indexer.search.elasticsearch_backend import MAPPINGS, ElasticsearchBackend, to_es_query  # noqa: E402
-from indexer.search.errors import SearchBackend, SearchBackendUnavailable  # noqa: E402
+from indexer.search.document import SearchRequest  # noqa: E402
+from indexer.search.dsl import INDEX_SETTINGS, MAPPINGS, read_response, search_body  # noqa: E402
+from indexer.search.dsl import to_dsl as to_es_query  # noqa: E402
+from indexer.search.elasticsearch_backend import ElasticsearchBackend  # noqa: E402
+from indexer.search.errors import SearchBackendError, SearchBackendUnavailable  # noqa: E402
+from indexer.search.opensearch_backend import OpenSearchBackend  # noqa: E402
 from indexer.search.resolver import KeyResolver  # noqa: E402
 
 
@@ -42,12 +46,9 @@ def es(text: str) -> dict:
 
 def text_clauses(kind: str, value: str) -> list[dict]:
     return [
-        {kind: {"title": {"query": value, "boost": 2.0}}},
-        {kind: {"title.folded": {"query": value, "boost": 2.0}}},
-        {kind: {"body": {"query": value, "boost": 1.0}}},
-        {kind: {"body.folded": {"query": value, "boost": 1.0}}},
-        {kind: {"quotes": {"query": value, "boost": 1.0}}},
-        {kind: {"quotes.folded": {"query": value, "boost": 1.0}}},
+        {kind: {f"{field}{sub}": {"query": value, "boost": 2.0 if field == "title" else 1.0}}}
+        for field in ("title", "body", "quotes")
+        for sub in ("", ".folded", ".ru", ".uk")
     ]
 
 
@@ -70,7 +71,7 @@ def filt(clause: dict) -> dict:
 
 
 # ------------------------------------------------------------------------------------------- translation
-def test_term_matches_stemmed_and_folded_fields_title_boosted():
+def test_term_matches_stemmed_folded_russian_and_ukrainian_fields_title_boosted():
     assert es("Searches") == should(text_clauses("match", "Searches"))
 
 
@@ -163,193 +164,153 @@ def test_mappings_are_explicit():
     assert MAPPINGS["dynamic"] == "strict"
     for name in ("title", "body", "quotes"):
         assert props[name]["analyzer"] == "english"
-        assert props[name]["fields"]["folded"]["analyzer"] == "folded"
+        fields = props[name]["fields"]
+        assert fields["folded"]["analyzer"] == "folded"
+        assert fields["ru"]["analyzer"] == "russian"
+        assert fields["uk"]["analyzer"] == "ukrainian_words"
     assert "keyword" in props["title"]["fields"]
     for name in ("persons", "places", "orgs", "event_types", "event_types_any", "source", "lang", "id"):
         assert props[name]["type"] == "keyword"
     assert props["published_at"]["type"] == "date"
-    folded = esb.INDEX_SETTINGS["analysis"]["analyzer"]["folded"]
-    assert "asciifolding" in folded["filter"]
+    analysis = INDEX_SETTINGS["analysis"]
+    assert "asciifolding" in analysis["analyzer"]["folded"]["filter"]
+    assert "ukrainian_stop" in analysis["analyzer"]["ukrainian_words"]["filter"]
+    assert "що" in analysis["filter"]["ukrainian_stop"]["stopwords"]
 
 
-# -------------------------------------------------------------------------------------- backend plumbing
-class FakeIndices:
-    def __init__(self, log: list) -> None:
-        self.log = log
-        self.aliases: dict[str, set[str]] = {}  # index -> aliases
-        self.templates: dict[str, dict] = {}
-
-    def put_index_template(self, name, **body):
-        self.templates[name] = body
-
-    def exists_alias(self, name):
-        return any(name in a for a in self.aliases.values())
-
-    def get_alias(self, name):
-        return {index: {"aliases": {name: {}}} for index, a in self.aliases.items() if name in a}
-
-    def create(self, index, aliases=None):
-        self.log.append(("create", index))
-        self.aliases[index] = set(aliases or {})
-
-    def update_aliases(self, actions):
-        self.log.append(("update_aliases", actions))
-        for action in actions:
-            ((op, spec),) = action.items()
-            if op == "add":
-                self.aliases[spec["index"]].add(spec["alias"])
-            else:
-                self.aliases[spec["index"]].discard(spec["alias"])
-
-    def delete(self, index, ignore_unavailable=False):
-        self.log.append(("delete", index))
-        self.aliases.pop(index, None)
-
-    def refresh(self, index):
-        self.log.append(("refresh", index))
-
-    def exists(self, index):
-        return index in self.aliases
-
-
-class FakeClient:
-    def __init__(self) -> None:
-        self.log: list = []
-        self.indices = FakeIndices(self.log)
-        self.search_kwargs: dict = {}
-
-    def search(self, **kwargs):
-        self.search_kwargs = kwargs
-        return {
-            "hits": {
-                "total": {"value": 7},
-                "hits": [
-                    {
-                        "_id": "d1",
-                        "_score": 1.5,
-                        "_source": {
-                            "id": "d1",
-                            "title": "T",
-                            "body": "plain <body>",
-                            "url": "u",
-                            "source": "qha",
-                            "lang": "en",
-                            "published_at": "2024-03-12T09:00:00+00:00",
-                            "event_types": ["search"],
-                        },
-                        "highlight": {"body.folded": ["in <b>Bağçasaray</b> &lt;x&gt;"]},
-                    },
-                    {"_id": "d2", "_score": 1.0, "_source": {"id": "d2", "body": "a <b> c"}},
-                ],
+# ------------------------------------------------------------------------------------ request and response
+RESPONSE = {
+    "hits": {
+        "total": {"value": 7},
+        "hits": [
+            {
+                "_id": "d1",
+                "_score": 1.5,
+                "_source": {
+                    "id": "d1",
+                    "title": "T",
+                    "body": "plain <body>",
+                    "url": "u",
+                    "source": "qha",
+                    "lang": "en",
+                    "published_at": "2024-03-12T09:00:00+00:00",
+                    "event_types": ["search"],
+                },
+                "highlight": {"body": ["<b>in</b> x"], "body.folded": ["<b>in</b> <b>Bağçasaray</b> &lt;x&gt;"]},
             },
-            "aggregations": {
-                "source": {"buckets": [{"key": "qha", "doc_count": 5}, {"key": "krymr", "doc_count": 2}]},
-                "lang": {"buckets": [{"key": "en", "doc_count": 7}]},
-                "type": {"buckets": []},
-                "person": {"buckets": []},
-                "place": {"buckets": []},
-                "org": {"buckets": []},
-                "month": {"buckets": [{"key_as_string": "2024-03", "key": 0, "doc_count": 7}]},
-            },
-        }
-
-    def count(self, index):
-        return {"count": 3}
-
-
-@pytest.fixture
-def fake(monkeypatch):
-    client = FakeClient()
-    bulk_calls: list = []
-
-    def fake_streaming_bulk(client_, actions, **kwargs):
-        batch = list(actions)
-        bulk_calls.append((batch, kwargs))
-        for _ in batch:
-            yield True, {}
-
-    monkeypatch.setattr(esb.helpers, "streaming_bulk", fake_streaming_bulk)
-    backend = ElasticsearchBackend("http://es.invalid:9200", RESOLVER, index_prefix="cm", client=client)
-    return backend, client, bulk_calls
+            {"_id": "d2", "_score": 1.0, "_source": {"id": "d2", "body": "a <b> c"}},
+        ],
+    },
+    "aggregations": {
+        "source": {"buckets": [{"key": "krymr", "doc_count": 2}, {"key": "qha", "doc_count": 5}]},
+        "lang": {"buckets": [{"key": "en", "doc_count": 7}]},
+        "type": {"buckets": []},
+        "person": {"buckets": []},
+        "place": {"buckets": []},
+        "org": {"buckets": []},
+        "month": {"buckets": [{"key_as_string": "2024-03", "key": 0, "doc_count": 7}]},
+    },
+}
 
 
-DOCS = [
-    IndexDocument(id="d1", title="t", body="b", published_at=datetime(2024, 3, 12, 9, tzinfo=UTC)),
-    IndexDocument(id="d2", title="t2", body="b2"),
-]
+def test_search_body():
+    request = SearchRequest("bagcasaray", limit=2, offset=4, sort="date", facets=True)
+    body = search_body(request, parse(request.query), RESOLVER)
+    assert body["from"] == 4 and body["size"] == 2 and body["track_total_hits"] is True
+    assert body["sort"][0] == {"published_at": {"order": "desc", "missing": "_last"}}
+    assert body["highlight"]["encoder"] == "html"
+    assert set(body["highlight"]["fields"]) == {"body", "body.folded", "body.ru", "body.uk"}
+    assert body["aggs"]["month"]["date_histogram"]["calendar_interval"] == "month"
+    assert body["_source"] == {"excludes": ["body", "quotes", "event_types_any"]}
+    plain = search_body(SearchRequest("x"), parse("x"), RESOLVER)
+    assert "aggs" not in plain and "sort" not in plain
 
 
-def test_backend_follows_protocol(fake):
-    backend, _, _ = fake
-    assert isinstance(backend, SearchBackend)
-
-
-def test_index_goes_through_the_alias_with_retries(fake):
-    backend, client, bulk_calls = fake
-    assert backend.index(DOCS) == 2
-    assert client.indices.templates["cm-template"]["index_patterns"] == ["cm-v*"]
-    ((batch, kwargs),) = bulk_calls
-    assert [a["_id"] for a in batch] == ["d1", "d2"]
-    assert {a["_index"] for a in batch} == {"cm"}
-    assert batch[0]["_source"]["published_at"] == "2024-03-12T09:00:00+00:00"
-    assert kwargs["max_retries"] >= 1 and kwargs["chunk_size"] > 0 and kwargs["initial_backoff"] > 0
-
-
-def test_reindex_swaps_alias_atomically_and_drops_old_index(fake):
-    backend, client, bulk_calls = fake
-    backend.index(DOCS)
-    (old,) = backend._indices()
-    new = backend.reindex(DOCS)
-    assert new != old and new.startswith("cm-v")
-    assert backend._indices() == [new]
-    swaps = [entry for entry in client.log if entry[0] == "update_aliases"]
-    assert swaps == [
-        (
-            "update_aliases",
-            [
-                {"remove": {"index": old, "alias": "cm"}},
-                {"add": {"index": new, "alias": "cm", "is_write_index": True}},
-            ],
-        )
-    ]
-    assert client.log.index(swaps[0]) < client.log.index(("delete", old))
-    assert {a["_index"] for a in bulk_calls[-1][0]} == {new}
-
-
-def test_search_request_and_response(fake):
-    backend, client, _ = fake
-    result = backend.search(SearchRequest("bagcasaray", limit=2, offset=4, sort="date", facets=True))
-    kwargs = client.search_kwargs
-    assert kwargs["index"] == "cm"
-    assert kwargs["from_"] == 4 and kwargs["size"] == 2
-    assert kwargs["sort"][0] == {"published_at": {"order": "desc", "missing": "_last"}}
-    assert kwargs["highlight"]["encoder"] == "html"
-    assert kwargs["aggs"]["month"]["date_histogram"]["calendar_interval"] == "month"
-    assert "query_string" not in json.dumps(kwargs["query"])
+def test_read_response():
+    result = read_response(RESPONSE, SearchRequest("x", facets=True))
     assert result.total == 7
     first, second = result.hits
-    assert first.snippet_html == "in <b>Bağçasaray</b> &lt;x&gt;"
+    assert first.snippet_html == "<b>in</b> <b>Bağçasaray</b> &lt;x&gt;"  # the fragment marking most words
     assert first.published_at == datetime(2024, 3, 12, 9, tzinfo=UTC)
     assert first.event_types == ("search",)
     assert second.snippet_html == "a &lt;b&gt; c"  # no highlight: escaped body start
     assert result.facets["source"] == [("qha", 5), ("krymr", 2)]
     assert result.facets["month"] == [("2024-03", 7)]
+    assert read_response(RESPONSE, SearchRequest("x")).facets == {}
 
 
-def test_no_facets_unless_requested(fake):
-    backend, client, _ = fake
-    assert backend.search(SearchRequest("x")).facets == {}
-    assert "aggs" not in client.search_kwargs
+# ------------------------------------------------------------------------------------------ bulk retries
+class FlakyCluster:
+    """Answers bulk items from a script of statuses per id (the last one repeats)."""
+
+    def __init__(self, script: dict[str, list[int]]) -> None:
+        self.script = script
+        self.sent: list[list[str]] = []
+
+    def send(self, actions: list[dict]):
+        self.sent.append([a["_id"] for a in actions])
+        for action in actions:
+            statuses = self.script.get(action["_id"], [201])
+            status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+            item = {"_id": action["_id"], "status": status}
+            if status >= 300:
+                item["error"] = {"type": "unavailable_shards_exception", "reason": f"no primary for {action['_id']}"}
+            yield 200 <= status < 300, {action["_op_type"]: item}
 
 
+def flaky_backend(script: dict[str, list[int]], max_retries: int = 3):
+    backend = ElasticsearchBackend(
+        "http://127.0.0.1:9",
+        RESOLVER,
+        client=SimpleNamespace(),
+        chunk_size=2,
+        max_retries=max_retries,
+        retry_backoff=0,
+    )
+    cluster = FlakyCluster(script)
+    backend._send = cluster.send
+    return backend, cluster
+
+
+def _actions(*ids: str, op: str = "index") -> list[dict]:
+    return [{"_op_type": op, "_index": "cm", "_id": i, "_source": {}} for i in ids]
+
+
+def test_bulk_resends_only_items_refused_while_a_shard_has_no_primary():
+    backend, cluster = flaky_backend({"b": [503, 503, 201], "c": [429, 201]})
+    assert backend._bulk(_actions("a", "b", "c")) == 3
+    assert cluster.sent == [["a", "b"], ["b"], ["b"], ["c"], ["c"]]
+
+
+def test_bulk_gives_up_after_max_retries_and_says_why():
+    backend, cluster = flaky_backend({"b": [503]}, max_retries=2)
+    with pytest.raises(SearchBackendError, match=r"1 documents failed.*no primary for b"):
+        backend._bulk(_actions("a", "b"))
+    assert cluster.sent == [["a", "b"], ["b"], ["b"]]
+
+
+def test_bulk_does_not_retry_a_rejected_document():
+    backend, cluster = flaky_backend({"a": [400]})
+    with pytest.raises(SearchBackendError, match="1 documents failed"):
+        backend._bulk(_actions("a", "b"))
+    assert cluster.sent == [["a", "b"]]
+
+
+def test_deleting_a_missing_id_is_not_an_error():
+    backend, _ = flaky_backend({"gone": [404]})
+    assert backend._bulk(_actions("gone", op="delete")) == 1
+
+
+# ------------------------------------------------------------------------------------------------ errors
 def _closed_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
-def test_connection_error_is_search_backend_unavailable():
-    backend = ElasticsearchBackend(f"http://127.0.0.1:{_closed_port()}", RESOLVER, request_timeout=2)
+@pytest.mark.parametrize("backend_class", [ElasticsearchBackend, OpenSearchBackend])
+def test_connection_error_is_search_backend_unavailable(backend_class):
+    backend = backend_class(f"http://127.0.0.1:{_closed_port()}", RESOLVER, request_timeout=2)
     with pytest.raises(SearchBackendUnavailable) as info:
         backend.search(SearchRequest("fsb"))
     message = str(info.value)

@@ -347,7 +347,7 @@ def test_fetched_but_not_enriched_articles_are_not_indexed(tmp_path):
 
 def test_elasticsearch_down_leaves_articles_enriched(store):
     url = f"http://127.0.0.1:{closed_port()}"
-    backend = backend_from_settings(None, store, kind="elasticsearch", elasticsearch_url=url)
+    backend = backend_from_settings(None, store, kind="elasticsearch", cluster_url=url)
     with pytest.raises(SearchBackendUnavailable) as info:
         index_pending(store, backend)
     message = str(info.value)
@@ -358,7 +358,7 @@ def test_elasticsearch_down_leaves_articles_enriched(store):
 
 def test_backend_settings_errors(store, tmp_path):
     with pytest.raises(SearchConfigError, match="CRIMEA_MONITOR_ELASTICSEARCH_URL"):
-        backend_from_settings(None, store, kind="elasticsearch", elasticsearch_url="")
+        backend_from_settings(None, store, kind="elasticsearch", cluster_url="")
     with pytest.raises(SearchConfigError, match="unknown search backend 'solr'"):
         backend_from_settings(None, store, kind="solr")
     assert index_dir_for(tmp_path / "data" / "monitor.db") == tmp_path / "data" / "monitor.index"

@@ -34,7 +34,7 @@ from indexer.query import (  # noqa: E402
     Term,
     parse,
 )
-from indexer.search.elasticsearch_backend import to_es_query  # noqa: E402
+from indexer.search.dsl import to_dsl  # noqa: E402
 from indexer.search.resolver import KeyResolver  # noqa: E402
 from indexer.search.tantivy_backend import TantivyBackend  # noqa: E402
 
@@ -316,6 +316,7 @@ ES_KEYS = ES_CLAUSES | {
     "bool", "must", "must_not", "should", "filter", "minimum_should_match", "match_all", "match_none",
     "exists", "field", "query", "value", "boost", "gte", "lt", "lte", "format", "time_zone",
     "title", "body", "quotes", "title.folded", "body.folded", "quotes.folded",
+    "title.ru", "body.ru", "quotes.ru", "title.uk", "body.uk", "quotes.uk",
     "persons", "places", "orgs", "event_types", "event_types_any", "source", "lang", "has_quote",
     "published_at",
 }  # fmt: skip
@@ -363,7 +364,7 @@ def _user_values(node) -> list[str]:
 @settings(max_examples=300, deadline=None)
 @given(QUERIES)
 def test_es_gets_dicts_with_values_only_inside_clauses(query):
-    es = to_es_query(query, KeyResolver())
+    es = to_dsl(query, KeyResolver())
     assert isinstance(es, dict)
     dumped = json.dumps(es)
     assert "query_string" not in dumped
@@ -405,7 +406,7 @@ def _leaves(node):
 
 def test_hostile_text_stays_a_value():
     q = parse('"query_string OR *:*" source:query_string')
-    es = to_es_query(q, KeyResolver())
+    es = to_dsl(q, KeyResolver())
     assert list(_strings_outside_clauses(es)) == []
     text = json.dumps(es)
     assert '"query_string":' not in text.replace('\\"query_string\\":', "")
@@ -425,5 +426,5 @@ def test_about_filter_and_the_views_default():
 
 
 def test_about_in_elasticsearch():
-    assert to_es_query(parse("about:any"), KeyResolver()) == {"match_all": {}}
-    assert "about_crimea" in json.dumps(to_es_query(parse("deport* about:crimea"), KeyResolver()))
+    assert to_dsl(parse("about:any"), KeyResolver()) == {"match_all": {}}
+    assert "about_crimea" in json.dumps(to_dsl(parse("deport* about:crimea"), KeyResolver()))

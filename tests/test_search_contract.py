@@ -1,9 +1,8 @@
-"""Runs the search contract (tests/search_contract.py) on Tantivy, and on Elasticsearch when
-CRIMEA_MONITOR_ELASTICSEARCH_URL points at a cluster."""
+"""Runs the search contract (tests/search_contract.py) on Tantivy and on real Elasticsearch and OpenSearch nodes
+(session fixtures in conftest.py start them from deploy/search-engines)."""
 
 from __future__ import annotations
 
-import os
 import sys
 import uuid
 from pathlib import Path
@@ -18,27 +17,32 @@ import search_contract as contract  # noqa: E402
 from indexer.search.errors import SearchBackend  # noqa: E402
 from indexer.search.tantivy_backend import TantivyBackend  # noqa: E402
 
-ES_URL = os.environ.get("CRIMEA_MONITOR_ELASTICSEARCH_URL", "")
-BACKENDS = ["tantivy", "elasticsearch"]
+BACKENDS = ["tantivy", "elasticsearch", "opensearch"]
 
 
-def _make(kind: str, directory: Path):
+def cluster_backend(kind: str, url: str):
+    """A backend on its own uniquely named alias (tests share one node per engine)."""
+    prefix = f"crimea-monitor-test-{uuid.uuid4().hex[:8]}"
+    if kind == "elasticsearch":
+        from indexer.search.elasticsearch_backend import ElasticsearchBackend
+
+        return ElasticsearchBackend(url, contract.AliasResolver(), index_prefix=prefix)
+    from indexer.search.opensearch_backend import OpenSearchBackend
+
+    return OpenSearchBackend(url, contract.AliasResolver(), index_prefix=prefix)
+
+
+def _make(request, kind: str, directory: Path):
     if kind == "tantivy":
         return TantivyBackend(directory, contract.AliasResolver()), None
-    if not ES_URL:
-        pytest.skip("set CRIMEA_MONITOR_ELASTICSEARCH_URL to run the contract on Elasticsearch")
-    from indexer.search.elasticsearch_backend import ElasticsearchBackend
-
-    backend = ElasticsearchBackend(
-        ES_URL, contract.AliasResolver(), index_prefix=f"crimea-monitor-test-{uuid.uuid4().hex[:8]}"
-    )
+    backend = cluster_backend(kind, request.getfixturevalue(f"{kind}_url"))
     return backend, backend.drop
 
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def loaded(request, tmp_path_factory):
     """A backend holding the whole fixture corpus (read-only checks share it)."""
-    backend, teardown = _make(request.param, tmp_path_factory.mktemp(f"{request.param}-index"))
+    backend, teardown = _make(request, request.param, tmp_path_factory.mktemp(f"{request.param}-index"))
     backend.index(contract.CORPUS, batch_size=7)  # several commits
     yield backend
     if teardown:
@@ -47,7 +51,7 @@ def loaded(request, tmp_path_factory):
 
 @pytest.fixture(params=BACKENDS)
 def empty(request, tmp_path):
-    backend, teardown = _make(request.param, tmp_path / "index")
+    backend, teardown = _make(request, request.param, tmp_path / "index")
     yield backend
     if teardown:
         teardown()
@@ -78,6 +82,10 @@ def test_index_replaces_deletes_clears(empty):
     contract.check_index_replaces(empty)
 
 
+def test_ids_list_the_index(empty):
+    contract.check_ids(empty)
+
+
 def test_tantivy_index_survives_reopen(tmp_path):
     first = TantivyBackend(tmp_path, contract.AliasResolver())
     first.index(contract.CORPUS[:5])
@@ -86,13 +94,9 @@ def test_tantivy_index_survives_reopen(tmp_path):
     contract.check_hits(again, "bagcasaray", contract.ids(1, 2))
 
 
-@pytest.mark.skipif(not ES_URL, reason="needs CRIMEA_MONITOR_ELASTICSEARCH_URL")
-def test_elasticsearch_reindex_swaps_alias():
-    from indexer.search.elasticsearch_backend import ElasticsearchBackend
-
-    backend = ElasticsearchBackend(
-        ES_URL, contract.AliasResolver(), index_prefix=f"crimea-monitor-test-{uuid.uuid4().hex[:8]}"
-    )
+@pytest.mark.parametrize("kind", ["elasticsearch", "opensearch"])
+def test_reindex_swaps_alias(request, kind):
+    backend = cluster_backend(kind, request.getfixturevalue(f"{kind}_url"))
     try:
         backend.index(contract.CORPUS[:3])
         (old,) = backend._indices()
@@ -104,3 +108,12 @@ def test_elasticsearch_reindex_swaps_alias():
         contract.check_hits(backend, "bagcasaray", contract.ids(1, 2))
     finally:
         backend.drop()
+
+
+def test_elasticsearch_backend_on_an_opensearch_server_says_so(opensearch_url):
+    from indexer.search.elasticsearch_backend import ElasticsearchBackend
+    from indexer.search.errors import SearchBackendError
+
+    backend = ElasticsearchBackend(opensearch_url, contract.AliasResolver(), index_prefix="crimea-monitor-wrong")
+    with pytest.raises(SearchBackendError, match=r"is not Elasticsearch.*SEARCH_BACKEND=opensearch"):
+        backend.count()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Protocol, runtime_checkable
 
 from indexer.search.document import IndexDocument, SearchRequest, SearchResult
@@ -20,7 +20,7 @@ class SearchBackendUnavailable(SearchBackendError):
 
 @runtime_checkable
 class SearchBackend(Protocol):
-    """The contract both backends (Tantivy, Elasticsearch) follow; tests/search_contract.py checks it.
+    """The contract every backend (Tantivy, Elasticsearch, OpenSearch) follows; tests/search_contract.py checks it.
 
     ``search`` raises ``indexer.query.QuerySyntaxError`` for a malformed query and
     ``SearchBackendUnavailable`` when the backend cannot be reached. Indexing a document whose id is already
@@ -32,6 +32,10 @@ class SearchBackend(Protocol):
     def delete(self, ids: Iterable[str]) -> None: ...
 
     def count(self) -> int: ...
+
+    def ids(self) -> Iterator[str]:
+        """Every document id in the index (``reindex --check`` compares them with the store)."""
+        ...
 
     def clear(self) -> None: ...
 

@@ -15,7 +15,7 @@ import os
 import tempfile
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -310,6 +310,16 @@ class TantivyBackend:
 
     def count(self) -> int:
         return self._index.searcher().num_docs
+
+    def ids(self) -> Iterator[str]:
+        """Every document id in the index (stored field ``id``), in index order."""
+        self._index.reload()
+        searcher = self._index.searcher()
+        if not searcher.num_docs:
+            return
+        result = searcher.search(tantivy.Query.all_query(), limit=searcher.num_docs)
+        for _score, address in result.hits:
+            yield searcher.doc(address)["id"][0]
 
     # ---------------------------------------------------------------------------------------- translation
     def _fold_tokens(self, text: str) -> list[str]:
