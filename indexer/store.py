@@ -606,8 +606,9 @@ class Store:
                 ],
             )
             tx.execute(
+                # clustered_at is cleared rather than compared with enriched_at: both have one-second resolution
                 "UPDATE articles SET status = 'enriched', about_crimea = ?, relevance = ?, relevance_reasons = ?, "
-                "enriched_at = ? WHERE id = ?",
+                "enriched_at = ?, clustered_at = NULL WHERE id = ?",
                 (
                     int(result.relevance.about_crimea), result.relevance.score,
                     json.dumps(result.relevance.reasons, ensure_ascii=False), now, article_id,

@@ -120,6 +120,19 @@ def test_re_enrichment_reclusters_the_article(tmp_path: Path) -> None:
             (after["id"], "replaced")]
 
 
+def test_re_enrichment_in_the_same_second_as_clustering_is_clustered_again(tmp_path: Path) -> None:
+    # timestamps have one-second resolution: a re-enrichment landing in the second of the last clustering (or a
+    # clock that stepped back) must still send the article back to clustering, or its new events are never seen
+    with Store.open(tmp_path / "m.db") as store:
+        article = add_article(store, "a1", "2026-09-08T10:00:00+03:00", [event("search", "2026-09-08", KURT)])
+        cluster_pending(store)
+        store.conn.execute("UPDATE articles SET clustered_at = '9999-12-31T00:00:00+00:00' WHERE id = ?", (article,))
+        add_article(store, "a1", "2026-09-08T10:00:00+03:00", [event("detention", "2026-09-08", KURT)])
+        assert store.articles_to_cluster() == [article]
+        cluster_pending(store)
+        assert [i["type"] for i in _active(store)] == ["detention"]
+
+
 def test_case_timeline_in_date_order(tmp_path: Path) -> None:
     with Store.open(tmp_path / "m.db") as store:
         add_article(store, "a3", "2026-10-01T10:00:00+03:00", [event("sentence", "2026-10-01", KURT)])
