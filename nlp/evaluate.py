@@ -331,14 +331,12 @@ def predict(items: Sequence[dict[str, Any]], nlp: Any = None, batch_size: int = 
 
     if nlp is None:
         nlp = pipeline.build()
-    docs = []
+    texts = []
     for item in items:
-        doc = nlp.make_doc(item["text"])
         published = item.get("published_at")
-        if doc.has_extension("published_at"):
-            doc._.published_at = published if isinstance(published, str) else None
-        docs.append(doc)
-    return [pipeline.enrichment(doc) for doc in nlp.pipe(docs, batch_size=batch_size)]
+        texts.append((item["text"], published if isinstance(published, str) else None))
+    # each item goes to the pipeline of its language (ru, uk and crh have their own)
+    return [pipeline.enrichment(doc) for doc in pipeline.analyse(nlp, texts, batch_size=batch_size)]
 
 
 def evaluate(

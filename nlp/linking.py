@@ -27,6 +27,10 @@ from spacy.util import filter_spans
 
 from nlp import extensions
 from nlp.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
+from nlp.lang import CYRILLIC as _CYRILLIC_LANGS
+from nlp.lang.detect import PIPELINE_LANGUAGES as _OWN_PIPELINE
+from nlp.lang.morph import is_first_name
+from nlp.lang.names import base_form
 from nlp.translit import fold, key_tokens, name_key
 
 __all__ = ["LINKED_LABELS", "EntityLinker", "is_cyrillic_doc", "slug"]
@@ -236,6 +240,14 @@ class EntityLinker:
     # --- spaCy API -----------------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
+        if doc.lang_ in _OWN_PIPELINE:
+            # ru/uk/crh pipelines: entities come from natasha / name patterns and the inflection-aware gazetteer;
+            # the repairs below are for the English model's mistakes
+            if doc.lang_ != "crh":
+                ents = self._cyrillic_entities(doc, ents, keep_model=doc.lang_ == "ru")
+            doc.ents = filter_spans(ents)
+            self._link(doc)
+            return doc
         if is_cyrillic_doc(doc):
             ents = self._cyrillic_entities(doc, ents)
         ents = self._repair(doc, ents)
@@ -397,8 +409,10 @@ class EntityLinker:
         text_keys = [_cyr_name_key(doc[j : j + 2].text) for j in range(len(doc) - 1) if j != i]
         return key in text_keys
 
-    def _cyrillic_entities(self, doc: Doc, ents: list[Span]) -> list[Span]:
-        kept = [e for e in ents if e.ent_id_ and _CYR_RE.search(e.text)]
+    def _cyrillic_entities(self, doc: Doc, ents: list[Span], keep_model: bool = False) -> list[Span]:
+        """Gazetteer matches of inflected words and capitalised name pairs; ``keep_model`` keeps the entities a
+        model that reads the language (natasha) found, else only gazetteer spans are kept."""
+        kept = [e for e in ents if (e.ent_id_ or keep_model) and _CYR_RE.search(e.text)]
         taken = {i for e in kept for i in range(e.start, e.end)}
         found: list[Span] = []
         i = 0
@@ -421,7 +435,11 @@ class EntityLinker:
                     and tok.text not in _NON_NAME_CYR
                     and nxt.text not in _NON_NAME_CYR
                     and self.cyrillic_lookup(nxt.lower_) is None
-                    and (not tok.is_sent_start or self._pair_repeats(doc, i))
+                    and (
+                        not tok.is_sent_start
+                        or self._pair_repeats(doc, i)
+                        or (doc.lang_ in _CYRILLIC_LANGS and is_first_name(tok.text, doc.lang_))
+                    )
                     and not (i + 2 < n and _CYR_WORD_RE.match(doc[i + 2].text))
                     and _surname_like(nxt.text)
                 ):
@@ -470,6 +488,15 @@ class EntityLinker:
                     continue
                 pending.append((ent, cleaned))
                 continue
+            if doc.lang_ in _CYRILLIC_LANGS and _CYR_RE.search(cleaned.text):
+                base = base_form(cleaned)
+                entry = self.gaz.lookup(base) or self.resolve_name(cleaned.text)
+                if entry is not None and entry.label != "PERSON":
+                    ent._.entity_id, ent._.entity_name = entry.id, entry.name
+                    continue
+                ent._.entity_id = f"{_PREFIX[ent.label_]}:~{slug(base)}"
+                ent._.entity_name = base
+                continue
             ent._.entity_id = f"{_PREFIX[ent.label_]}:~{slug(cleaned.text)}"
             ent._.entity_name = cleaned.text
         # Persons: full names first, so that a surname mentioned before the full name still links.
@@ -490,9 +517,14 @@ class EntityLinker:
                 ent._.entity_id = f"person:~{slug(cleaned.text)}"
                 ent._.entity_name = cleaned.text
         for group in cyr_groups.values():
-            # Inflected forms (Эдема Муратова / Эдем Муратов): the shortest form is nearly always the nominative.
-            best = min(group, key=lambda s: (_oblique(s.text), len(s.text), _a_endings(s.text), s.start))
-            name = _clean_span(best).text
+            if doc.lang_ in _CYRILLIC_LANGS:
+                # every mention to the nominative; the form most mentions agree on names the person
+                bases = [base_form(_clean_span(ent)) for ent in group]
+                name = max(bases, key=lambda b: (bases.count(b), -bases.index(b)))
+            else:
+                # Inflected forms (Эдема Муратова / Эдем Муратов): the shortest form is nearly always the nominative.
+                best = min(group, key=lambda s: (_oblique(s.text), len(s.text), _a_endings(s.text), s.start))
+                name = _clean_span(best).text
             entry = self.gaz.lookup(name)
             eid = entry.id if entry is not None else f"person:~{slug(name)}"
             for ent in group:
