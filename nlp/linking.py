@@ -516,7 +516,9 @@ class EntityLinker:
             else:
                 ent._.entity_id = f"person:~{slug(cleaned.text)}"
                 ent._.entity_name = cleaned.text
-        for group in cyr_groups.values():
+        cyr_full: list[tuple[tuple[str, ...], str, str]] = []
+        # full names first, so that a surname alone can join the full name whatever the order of mention
+        for group in sorted(cyr_groups.values(), key=lambda g: -max(len(e) for e in g)):
             if doc.lang_ in _CYRILLIC_LANGS:
                 # every mention to the nominative; the form most mentions agree on names the person
                 bases = [base_form(_clean_span(ent)) for ent in group]
@@ -527,9 +529,17 @@ class EntityLinker:
                 name = _clean_span(best).text
             entry = self.gaz.lookup(name)
             eid = entry.id if entry is not None else f"person:~{slug(name)}"
+            display = entry.name if entry is not None else name
+            if entry is None and " " not in name and doc.lang_ in _CYRILLIC_LANGS:
+                # a surname alone ("— сказал Исмаилов") is the full name used elsewhere in the article
+                full = _match_person(key_tokens(name), full_names + cyr_full)
+                if full is not None:
+                    eid, display = full
+            if " " in display and entry is None:
+                cyr_full.append((key_tokens(display), eid, display))
             for ent in group:
                 ent._.entity_id = eid
-                ent._.entity_name = entry.name if entry is not None else name
+                ent._.entity_name = display
 
 
 def _match_person(toks: tuple[str, ...], full_names: list[tuple[tuple[str, ...], str, str]]) -> tuple[str, str] | None:

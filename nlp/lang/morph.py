@@ -60,15 +60,20 @@ def _restore_case(src: str, out: str) -> str:
 
 
 def nominative(
-    words: Sequence[str], lang: str, case_hint: str | None = None, gender_hint: str | None = None
+    words: Sequence[str],
+    lang: str,
+    case_hint: str | None = None,
+    gender_hint: str | None = None,
+    singular: bool = True,
 ) -> str:
     """``words`` (one name) in the nominative singular; words pymorphy3 cannot inflect are kept as they are.
 
-    ``case_hint`` / ``gender_hint`` are UD values (``Gen``, ``Fem``) from a tagger that saw the context.
+    ``case_hint`` / ``gender_hint`` are UD values (``Gen``, ``Fem``) from a tagger that saw the context;
+    ``singular`` (a person's name) ignores plural readings ("Исмаилов" is no genitive plural of "Исмаил").
     """
     if not words:
         return ""
-    parses = [_parses(lang, w) for w in words]
+    parses = [tuple(p for p in _parses(lang, w) if not (singular and p.tag.number == "plur")) for w in words]
     # a word pymorphy3 only guesses (a rare first name, a new surname) says nothing about the case: it fits any
     known = [any(p.is_known for p in ps) for ps in parses]
     hint_case = _UD_CASE.get(case_hint or "")
