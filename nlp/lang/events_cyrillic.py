@@ -127,9 +127,9 @@ def cyrillic_events(
                     sentence=text.strip(),
                     modality=mod,
                 )
-                place_of(ev, sent, anchor)
-                if ev.place_text and _LEGAL_CODE_RE.search(text[: max(text.find(ev.place_text), 0)][-30:]):
-                    ev.place_text = ev.place_id = None  # "УК РФ", "Кримінального кодексу Росії" name a law
+                _place(ev, sent, anchor, place_of)
+                if ev.place_id is None:
+                    _carry_place(ev, events, doc)
                 candidates = [p for p in persons if not _speaks(p, lang) and not _role_before(p, lang)]
                 if parsed and candidates:
                     governed = _governed(anchor, sent)
@@ -147,6 +147,38 @@ def cyrillic_events(
                 sentence_of.append(s_index)
     _carry_victims(events, sentence_of)
     return events
+
+
+_WIDE_PLACES = frozenset({"place:crimea", "place:russia", "place:ukraine"})
+
+
+def _place(ev: items.Event, sent: Span, anchor: Token, place_of: Callable[[items.Event, Span, Token], None]) -> None:
+    """The event's place: the linked place the English rule picks, but a town or village of the sentence rather
+    than Crimea as a whole, and never the country of a law ("УК РФ", "Кримінального кодексу Росії")."""
+    place_of(ev, sent, anchor)
+    text = sent.text
+    if ev.place_text and _LEGAL_CODE_RE.search(text[: max(text.find(ev.place_text), 0)][-30:]):
+        ev.place_text = ev.place_id = None
+    if ev.place_id in _WIDE_PLACES or ev.place_id is None:
+        narrow = [
+            e
+            for e in sent.ents
+            if e.label_ in {"GPE", "LOC"}
+            and (e._.entity_id or "").startswith("place:")
+            and not (e._.entity_id or "").startswith("place:~")
+            and e._.entity_id not in _WIDE_PLACES
+        ]
+        if narrow:
+            best = min(narrow, key=lambda e: abs(e.start - anchor.i))
+            ev.place_text, ev.place_id = best.text, best._.entity_id
+
+
+def _carry_place(ev: items.Event, earlier: list[items.Event], doc: Doc) -> None:
+    """"В Строгоновке идут обыски. Задержаны X и Y.": a sentence without a place continues the paragraph's."""
+    for other in reversed(earlier):
+        if other.place_id and other.modality == "actual" and "\n\n" not in doc.text[other.start : ev.start]:
+            ev.place_text, ev.place_id = other.place_text, other.place_id
+            return
 
 
 def _carry_victims(events: list[items.Event], sentence_of: list[int]) -> None:

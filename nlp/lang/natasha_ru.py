@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+import numpy
+from spacy.attrs import DEP, HEAD
 from spacy.language import Language
 from spacy.tokens import Doc, Span
 from spacy.util import filter_spans
@@ -95,9 +97,12 @@ class NatashaComponent:
         texts = [doc[s:e].text for doc, s, e in sents]
         ners = list(m.ner.map(texts)) if texts else []
         ents: dict[int, list[Span]] = {id(doc): [] for doc in docs}
+        heads: dict[int, dict[int, tuple[int, str]]] = {id(doc): {} for doc in docs}
         for (doc, s, e), morph, synt, ner in zip(sents, morphs, syntax, ners, strict=True):
             toks = [t for t in doc[s:e] if not t.is_space]
-            self._annotate(doc, toks, morph, synt)
+            self._morphology(toks, morph)
+            if synt is not None:
+                heads[id(doc)].update(self._tree(toks, synt))
             offset = doc[s].idx
             for span in ner.spans:
                 label = _LABELS.get(span.type)
@@ -108,36 +113,60 @@ class NatashaComponent:
             for tok in doc:
                 if tok.is_space:
                     tok.pos_ = "SPACE"
+            if self.with_syntax and len(doc):
+                self._set_tree(doc, heads[id(doc)], [s for d, s, _ in sents if d is doc])
             doc.ents = filter_spans(ents[id(doc)])
         return docs
 
     @staticmethod
-    def _annotate(doc: Doc, toks: list[Any], morph: Any, synt: Any) -> None:
+    def _morphology(toks: list[Any], morph: Any) -> None:
         for tok, mt in zip(toks, morph.tokens, strict=False):
             tok.pos_ = mt.pos
             feats = "|".join(f"{k}={v}" for k, v in sorted(mt.feats.items()))
             tok.set_morph(feats or None)
-        if synt is None:
-            return
-        index = {st.id: tok for tok, st in zip(toks, synt.tokens, strict=False)}
+
+    @staticmethod
+    def _tree(toks: list[Any], synt: Any) -> dict[int, tuple[int, str]]:
+        """token index -> (head index, relation) for one sentence; a cycle is cut where it closes."""
+        index = {st.id: tok.i for tok, st in zip(toks, synt.tokens, strict=False)}
+        tree: dict[int, tuple[int, str]] = {}
         for tok, st in zip(toks, synt.tokens, strict=False):
             head = index.get(st.head_id)
-            if head is None or head.i == tok.i:
-                tok.head = tok
-                tok.dep_ = "ROOT"
-            else:
-                tok.head = head
-                tok.dep_ = st.rel
-        for tok in toks:  # spaCy needs every non-root token to reach a root in its own sentence
-            seen = {tok.i}
-            cur = tok
-            while cur.head.i != cur.i:
-                cur = cur.head
-                if cur.i in seen:
-                    tok.head = tok
-                    tok.dep_ = "ROOT"
+            tree[tok.i] = (tok.i, "ROOT") if head is None or head == tok.i else (head, st.rel)
+        for start in list(tree):
+            seen = {start}
+            cur = start
+            while tree[cur][0] != cur:
+                nxt = tree[cur][0]
+                if nxt in seen or nxt not in tree:
+                    tree[cur] = (cur, "ROOT")
                     break
-                seen.add(cur.i)
+                seen.add(nxt)
+                cur = nxt
+        # one root per sentence, or spaCy splits it: extra roots hang on the one the parser called "root"
+        roots = [i for i, (head, _) in tree.items() if head == i]
+        if len(roots) > 1:
+            main = next((i for i in roots if tree[i][1] == "root"), roots[0])
+            for i in roots:
+                if i != main:
+                    tree[i] = (main, "dep")
+        return tree
+
+    @staticmethod
+    def _set_tree(doc: Doc, tree: dict[int, tuple[int, str]], sent_starts: list[int]) -> None:
+        """Write heads and relations in one go (``Doc.from_array``): set token by token, spaCy recomputes
+        sentences from half-built trees. Whitespace tokens hang on the token before them."""
+        starts = set(sent_starts)
+        array = numpy.zeros((len(doc), 2), dtype="uint64")
+        root = 0
+        for tok in doc:
+            if tok.i in starts:
+                root = tok.i
+            default = (tok.i - 1, "dep") if tok.i > root else (tok.i, "ROOT")
+            head, rel = tree.get(tok.i, default)
+            array[tok.i, 0] = numpy.uint64(numpy.int64(head - tok.i).astype(numpy.uint64))
+            array[tok.i, 1] = doc.vocab.strings.add(rel)
+        doc.from_array([HEAD, DEP], array)
 
 
 @Language.factory("crimea_natasha", default_config={"with_syntax": True})
