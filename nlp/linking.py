@@ -466,7 +466,8 @@ class EntityLinker:
             if ent.label_ not in LINKED_LABELS:
                 continue
             cleaned = _clean_span(ent)
-            if ent.ent_id_ and self._id_matches(ent.ent_id_, cleaned.text):
+            if ent.ent_id_ and (doc.lang_ in _OWN_PIPELINE or self._id_matches(ent.ent_id_, cleaned.text)):
+                # (the ru/uk/crh gazetteer ruler matched an inflected form: its id stands)
                 entry = self.gaz.get(ent.ent_id_)
             elif ent.label_ == "PERSON" and len(cleaned) == 1:
                 entry = None  # a surname alone: names of this article first (Dzhemalov is not Dzhemilev)

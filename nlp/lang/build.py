@@ -14,7 +14,9 @@ import importlib
 from collections.abc import Sequence
 
 import spacy
+from spacy.lang.xx import MultiLanguage
 from spacy.language import Language
+from spacy.util import registry
 
 from nlp import extensions
 from nlp.lang import gazetteer_forms as _gazetteer_forms  # noqa: F401  (registers "crimea_gazetteer_forms")
@@ -23,7 +25,17 @@ from nlp.lang import natasha_ru as _natasha_ru  # noqa: F401  (registers "crimea
 
 __all__ = ["build_language"]
 
-_BLANK = {"ru": "ru", "uk": "uk", "crh": "xx"}
+_BLANK = {"ru": "ru", "uk": "uk", "crh": "crh"}
+
+
+class CrimeanTatar(MultiLanguage):
+    """Crimean Tatar (Latin script): spaCy's language-neutral tokenizer under its own code, so ``doc.lang_`` is
+    ``crh`` and the components can tell it apart."""
+
+    lang = "crh"
+
+
+registry.languages.register("crh", func=CrimeanTatar)
 
 
 def build_language(
