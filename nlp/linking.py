@@ -523,7 +523,8 @@ class EntityLinker:
             if doc.lang_ in _CYRILLIC_LANGS:
                 # every mention to the nominative; the form most mentions agree on names the person
                 bases = [base_form(_clean_span(ent)) for ent in group]
-                name = max(bases, key=lambda b: (bases.count(b), -bases.index(b)))
+                # ties: the shorter form (Тохтаров, not Тохтарова: the oblique forms are the longer ones)
+                name = max(bases, key=lambda b: (bases.count(b), -len(b), -bases.index(b)))
             else:
                 # Inflected forms (Эдема Муратова / Эдем Муратов): the shortest form is nearly always the nominative.
                 best = min(group, key=lambda s: (_oblique(s.text), len(s.text), _a_endings(s.text), s.start))

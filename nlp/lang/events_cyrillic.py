@@ -65,6 +65,15 @@ def _modality(lang: str, before: str) -> str:
     return "actual"
 
 
+def _in_custody(lang: str, trigger: str, sentence: str) -> bool:
+    """A beating word is torture when the sentence speaks of custody; other torture words always are."""
+    low = trigger.casefold()
+    if not any(low.startswith(w) for w in words(lang, "events", "beating")):
+        return True
+    sentence = sentence.casefold()
+    return any(w in sentence for w in words(lang, "events", "custody_context"))
+
+
 def _speaks(ent: Span, lang: str) -> bool:
     """The person is the speaker of the sentence ("…, — сказала Ленура Муратова", "Адвокат X рассказал, что")."""
     cues = words(lang, "quotes", "cues")
@@ -111,8 +120,11 @@ def cyrillic_events(
         persons = [e for e in sent.ents if e.label_ == "PERSON"]
         for etype, pattern in _rules(lang):
             for m in pattern.finditer(text):
+                found_type = etype
+                if etype == "torture" and not _in_custody(lang, m.group(0), text):
+                    found_type = "assault"  # "невідомі били його біля дому": a beating outside custody
                 mod = _modality(lang, text[: m.start()])
-                key = (etype, sent.start, mod)
+                key = (found_type, sent.start, mod)
                 if key in seen:
                     continue
                 seen.add(key)
@@ -120,7 +132,7 @@ def cyrillic_events(
                 span = doc.char_span(start, sent.start_char + m.end(), alignment_mode="expand")
                 anchor = span.root if span is not None else sent.root
                 ev = items.Event(
-                    type=etype,
+                    type=found_type,
                     trigger=m.group(0),
                     start=start,
                     end=sent.start_char + m.end(),

@@ -59,7 +59,7 @@ class GazetteerForms:
             # a lemma match of a one-word name must start with a capital ("крым" in "крымских" is an adjective)
             if not span[0].text[:1].isupper():
                 continue
-            found.append(Span(doc, start, end, label=label, span_id=entry_id))
+            found.extend(self._split_place(Span(doc, start, end, label=label, span_id=entry_id)))
         if self.suffixes:
             taken = {i for s in found for i in range(s.start, s.end)}
             for tok in doc:
@@ -73,6 +73,23 @@ class GazetteerForms:
         model = [e for e in doc.ents if not any(i in taken for i in range(e.start, e.end))]
         doc.ents = filter_spans(gaz + model)
         return doc
+
+    def _split_place(self, span: Span) -> list[Span]:
+        """"Київський районний суд Сімферополя": the court and, as a place of its own, its town (as the English
+        linker splits "Simferopol pre-trial detention centre")."""
+        if span.label_ != "ORG" or len(span) < 2 or self.lang not in {"ru", "uk"}:
+            return [span]
+        for tok, rest in ((span[-1], (span.start, span.end - 1)), (span[0], (span.start + 1, span.end))):
+            if not tok.text[:1].isupper():
+                continue
+            place = self.gaz.lookup(tok.lemma_) or self.gaz.lookup(tok.text)
+            if place is not None and place.label in {"GPE", "LOC"}:
+                doc = span.doc
+                return [
+                    Span(doc, rest[0], rest[1], label="ORG", span_id=span.id),
+                    Span(doc, tok.i, tok.i + 1, label=place.label, span_id=place.id),
+                ]
+        return [span]
 
     def _crh_lookup(self, word: str):  # type: ignore[no-untyped-def]
         low = word.replace("’", "'")

@@ -65,14 +65,29 @@ def nominative(
     case_hint: str | None = None,
     gender_hint: str | None = None,
     singular: bool = True,
+    hint_weight: float = 1.0,
 ) -> str:
     """``words`` (one name) in the nominative singular; words pymorphy3 cannot inflect are kept as they are.
 
     ``case_hint`` / ``gender_hint`` are UD values (``Gen``, ``Fem``) from a tagger that saw the context;
-    ``singular`` (a person's name) ignores plural readings ("Исмаилов" is no genitive plural of "Исмаил").
+    ``singular`` (a person's name) ignores plural readings ("Исмаилов" is no genitive plural of "Исмаил");
+    ``hint_weight`` says how sure the hints are (a subject of a verb is nominative whatever its endings say).
     """
+    return nominative_case(words, lang, case_hint, gender_hint, singular, hint_weight)[0]
+
+
+def nominative_case(
+    words: Sequence[str],
+    lang: str,
+    case_hint: str | None = None,
+    gender_hint: str | None = None,
+    singular: bool = True,
+    hint_weight: float = 1.0,
+) -> tuple[str, str, int]:
+    """:func:`nominative`, plus the case the name was read in (pymorphy3's, ``gent``) and how many of its words
+    pymorphy3 knows (0: the reading is a guess, a neighbour's case is a better clue)."""
     if not words:
-        return ""
+        return "", "nomn", 0
     parses = [tuple(p for p in _parses(lang, w) if not (singular and p.tag.number == "plur")) for w in words]
     # a word pymorphy3 only guesses (a rare first name, a new surname) says nothing about the case: it fits any
     known = [any(p.is_known for p in ps) for ps in parses]
@@ -87,12 +102,14 @@ def nominative(
                     continue
                 fits = [_score(p) for p in ps if p.is_known and p.tag.case == case and p.tag.gender in (gender, None)]
                 total += max(fits) if fits else -1.0
-            total += 1.0 * (case == hint_case) + 0.6 * (gender == hint_gender)
+            total += hint_weight * (1.0 * (case == hint_case) + 0.6 * (gender == hint_gender))
             total += 0.05 * (case == "nomn")  # ties go to the form as written
             if best is None or total > best[0]:
                 best = (total, case, gender)
     assert best is not None
     _, case, gender = best
+    if not any(known) and hint_case is None:
+        case = "nomn"  # nothing known and no clue: keep the name as written
     out: list[str] = []
     for word, ps in zip(words, parses, strict=True):
         fits = [p for p in ps if p.tag.case == case and p.tag.gender in (gender, None)]
@@ -105,8 +122,19 @@ def nominative(
             form = p.inflect(grams)
             if form is not None:
                 break
-        out.append(_restore_case(word, form.word) if form is not None else word)
-    return " ".join(out)
+        out.append(_restore_case(word, _keep_surname_vowel(word, form.word)) if form is not None else word)
+    return " ".join(out), case, sum(known)
+
+
+def _keep_surname_vowel(word: str, form: str) -> str:
+    """Ukrainian nominatives of -ов/-єв surnames in pymorphy3 come out as -ів/-їв (Тохтарова -> Тохтарів); names
+    keep the vowel of their oblique forms (Тохтаров, Мамбеталієв)."""
+    low = word.casefold()
+    for new, old in (("ів", "ов"), ("їв", "єв")):
+        stem = form[: -len(new)].casefold()
+        if form.casefold().endswith(new) and low.startswith(stem + old):
+            return form[: -len(new)] + old
+    return form
 
 
 def _score(p: Any) -> float:

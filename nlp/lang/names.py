@@ -10,7 +10,7 @@ from __future__ import annotations
 from spacy.tokens import Span
 
 from nlp.lang import CYRILLIC
-from nlp.lang.morph import nominative
+from nlp.lang.morph import nominative, nominative_case
 
 __all__ = ["base_form", "base_of_text"]
 
@@ -21,13 +21,48 @@ def base_form(span: Span) -> str:
     words = [t.text for t in span if not (t.is_punct and t.text not in "-")]
     if lang not in CYRILLIC or not words or not any("\u0400" <= ch <= "\u04ff" for ch in span.text):
         return span.text
-    last = span[-1].morph
-    case = (last.get("Case") or [None])[0]
-    gender = (last.get("Gender") or [None])[0]
-    verb_gender = _verb_gender(span)
+    # natasha's tags come from context; Ukrainian tags are pymorphy3's context-free first guess, no clue here
+    last = span[-1].morph if lang == "ru" else None
+    case = (last.get("Case") or [None])[0] if last is not None else None
+    gender = (last.get("Gender") or [None])[0] if last is not None else None
+    person = span.label_ == "PERSON"
+    verb_gender = _verb_gender(span) if person else None
     if verb_gender is not None:
-        case, gender = "Nom", verb_gender
-    return nominative(words, lang, case, gender, singular=span.label_ == "PERSON")
+        return nominative(words, lang, "Nom", verb_gender, singular=True, hint_weight=2.0)
+    text, _, known = nominative_case(words, lang, case, gender, singular=person)
+    if person and known == 0 and case is None:
+        # unknown names in a list ("затримали Рустема Велієва та Асана Якубова") share the case of the known ones
+        for other in _listed_with(span):
+            other_words = [t.text for t in other]
+            _, other_case, other_known = nominative_case(other_words, lang, singular=True)
+            if other_known:
+                return nominative(words, lang, _UD_OF[other_case], None, singular=True, hint_weight=2.0)
+    return text
+
+
+_UD_OF = {"nomn": "Nom", "gent": "Gen", "datv": "Dat", "accs": "Acc", "ablt": "Ins", "loct": "Loc", "voct": "Voc"}
+_LIST_WORDS = frozenset({",", "і", "й", "та", "и", "а также"})
+
+
+def _listed_with(span: Span) -> list[Span]:
+    """Persons of the same sentence listed together with ``span`` ("X, Y, Z та W"), nearest first."""
+    doc = span.doc
+    persons = [e for e in span.sent.ents if e.label_ == "PERSON"]
+    if span not in persons:
+        return []
+    i = persons.index(span)
+
+    def joined(a: Span, b: Span) -> bool:
+        between = [t.lower_ for t in doc[a.end : b.start]]
+        return bool(between) and all(w in _LIST_WORDS for w in between)
+
+    lo = i
+    while lo > 0 and joined(persons[lo - 1], persons[lo]):
+        lo -= 1
+    hi = i
+    while hi + 1 < len(persons) and joined(persons[hi], persons[hi + 1]):
+        hi += 1
+    return sorted((persons[j] for j in range(lo, hi + 1) if j != i), key=lambda e: abs(e.start - span.start))
 
 
 def _verb_gender(span: Span) -> str | None:
@@ -40,8 +75,18 @@ def _verb_gender(span: Span) -> str | None:
         return None
     else:
         doc = span.doc
-        window = [span.end, span.start - 1, span.start - 2, span.start - 3, span.start - 4]
-        candidates = [doc[i] for i in window if span.sent.start <= i < span.sent.end]
+        # without a parse: the verb right after the name, or one before it with only nominative words between
+        # ("повідомила його сестра Аліє Велієва", not "оштрафував місцеву мешканку Людмилу Бойко")
+        candidates = [doc[span.end]] if span.end < span.sent.end else []
+        for i in range(span.start - 1, max(span.start - 5, span.sent.start - 1), -1):
+            tok = doc[i]
+            if tok.pos_ in {"VERB", "AUX"}:
+                candidates.append(tok)
+                break
+            if tok.pos_ in {"SCONJ", "CCONJ"} or tok.lower_ in {"що", "что", "як", "как"}:
+                break  # "розповів, що Февзі Аметханова побили": the name is in another clause
+            if tok.pos_ not in {"PRON", "DET", "PUNCT"} and tok.morph.get("Case") not in ([], ["Nom"]):
+                break
     for tok in candidates:
         if tok.pos_ in {"VERB", "AUX"} and "Past" in tok.morph.get("Tense") and tok.morph.get("Gender"):
             return tok.morph.get("Gender")[0]
