@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from items import Quote
+from nlp.lang.quotes_cyrillic import cyrillic_candidates
 from nlp.translit import fold, key_tokens, to_latin
 
 __all__ = ["CUE_LEMMAS", "QuoteFinder", "find_quotes"]
@@ -584,9 +585,7 @@ class _Finder:
             prev_cand = cand
             prev_para = para
         cands.extend(indirect)
-        from nlp.lang.quotes_cyrillic import cyrillic_candidates  # it builds on this module's candidates
-
-        cands.extend(cyrillic_candidates(self))
+        cands.extend(cyrillic_candidates(self, _Candidate, _strip))
         cands.sort(key=lambda c: c.start)
         return cands
 

@@ -16,14 +16,23 @@ capitalised name pair, else the phrase.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import Any
 
 from nlp.lexicons import words
-from nlp.quotes import _Candidate, _strip
 
-if TYPE_CHECKING:
-    from nlp.quotes import _Finder
+# The English finder (nlp.quotes) owns the candidate record and the whitespace trimmer and hands them in, so this
+# module does not import it back.
+_Finder = Any
+_Candidate = Any
+
+
+@dataclass(frozen=True)
+class _Kit:
+    candidate: Callable[..., Any]
+    strip: Callable[[str, int, int], tuple[int, int]]
 
 __all__ = ["cyrillic_candidates"]
 
@@ -157,7 +166,12 @@ def _after_clause(finder: _Finder, cand: _Candidate, after_start: int, p_end: in
     return True
 
 
-def cyrillic_candidates(finder: _Finder) -> list[_Candidate]:
+def cyrillic_candidates(
+    finder: _Finder, candidate: Callable[..., Any], strip: Callable[[str, int, int], tuple[int, int]]
+) -> list[_Candidate]:
+    """Quote candidates of the Cyrillic paragraphs; ``candidate`` and ``strip`` are the English finder's record
+    type and whitespace trimmer."""
+    kit = _Kit(candidate, strip)
     text = finder.text
     pats = _patterns()
     out: list[_Candidate] = []
@@ -170,9 +184,9 @@ def cyrillic_candidates(finder: _Finder) -> list[_Candidate]:
         if not spans and (m := pats["dash_open"].match(text[p_start:p_end])):
             close = pats["dash_close"].search(text, p_start + m.end(), p_end)
             c_end = close.start() if close else p_end
-            c_start, c_end = _strip(text, p_start + m.end(), c_end)
+            c_start, c_end = kit.strip(text, p_start + m.end(), c_end)
             c_end -= 1 if c_end > c_start and text[c_end - 1] == "," else 0
-            cand = _Candidate("direct", [(c_start, c_end)], None, None, span_start=p_start, span_end=p_end)
+            cand = kit.candidate("direct", [(c_start, c_end)], None, None, span_start=p_start, span_end=p_end)
             if close is None or not _after_clause(finder, cand, close.start(), p_end):
                 cand.inherit = "paragraph"
             out.append(cand)
@@ -181,7 +195,7 @@ def cyrillic_candidates(finder: _Finder) -> list[_Candidate]:
         prev: _Candidate | None = None
         for d in spans:
             before = re.split(r"[.!?»”“]\s", text[p_start : d.open_pos])[-1]
-            cand = _Candidate("direct", list(d.parts), None, None, span_start=d.open_pos, span_end=d.close_pos)
+            cand = kit.candidate("direct", list(d.parts), None, None, span_start=d.open_pos, span_end=d.close_pos)
             if _after_clause(finder, cand, d.close_pos, p_end):
                 pass
             elif before.rstrip().endswith(":"):  # "Адвокат Эмиль Курбединов: «…»"
@@ -197,11 +211,13 @@ def cyrillic_candidates(finder: _Finder) -> list[_Candidate]:
                 cand.inherit = "paragraph"
             out.append(cand)
             prev = cand
-        out.extend(_indirect(finder, p_start, p_end, masked_ranges))
+        out.extend(_indirect(finder, kit, p_start, p_end, masked_ranges))
     return out
 
 
-def _indirect(finder: _Finder, p_start: int, p_end: int, masked_ranges: list[tuple[int, int]]) -> list[_Candidate]:
+def _indirect(
+    finder: _Finder, kit: _Kit, p_start: int, p_end: int, masked_ranges: list[tuple[int, int]]
+) -> list[_Candidate]:
     """Indirect speech, sentence by sentence, outside quotation marks and dash speech."""
     text = finder.text
     pats = _patterns()
@@ -216,21 +232,21 @@ def _indirect(finder: _Finder, p_start: int, p_end: int, masked_ranges: list[tup
     out: list[_Candidate] = []
     prev_sentence: tuple[int, int] | None = None
     for s_start, s_end in sentences:
-        s_start, s_end = _strip(text, s_start, s_end)
+        s_start, s_end = kit.strip(text, s_start, s_end)
         sentence = text[s_start:s_end]
         if len(sentence) < 8:
             continue
         cand: _Candidate | None = None
         if m := pats["according"].match(sentence):
             content = (s_start + m.start("content"), s_end)
-            cand = _make(text, content, m.group("cue"), s_start, s_end)
+            cand = _make(kit, text, content, m.group("cue"), s_start, s_end)
             _speaker(finder, cand, s_start + m.start("who"), s_start + m.end("who"))
         elif (m := pats["about_this"].match(sentence)) and prev_sentence is not None:
-            cand = _make(text, prev_sentence, m.group("cue"), s_start, s_end)
+            cand = _make(kit, text, prev_sentence, m.group("cue"), s_start, s_end)
             _speaker(finder, cand, s_start + m.start("who"), s_start + m.end("who"))
         elif m := pats["indirect"].match(sentence):
             content = (s_start + m.start("content"), s_end)
-            cand = _make(text, content, m.group("cue"), s_start, s_end)
+            cand = _make(kit, text, content, m.group("cue"), s_start, s_end)
             pre = m.group("pre")
             if pats["pronoun"].match(pre.strip()):
                 found = _last_person_before(finder, s_start, p_start)
@@ -249,10 +265,10 @@ def _indirect(finder: _Finder, p_start: int, p_end: int, masked_ranges: list[tup
     return out
 
 
-def _make(text: str, content: tuple[int, int], cue: str, s_start: int, s_end: int) -> _Candidate:
-    c_start, c_end = _strip(text, *content)
+def _make(kit: _Kit, text: str, content: tuple[int, int], cue: str, s_start: int, s_end: int) -> _Candidate:
+    c_start, c_end = kit.strip(text, *content)
     while c_end > c_start and text[c_end - 1] in ".!?":
         c_end -= 1
-    return _Candidate(
+    return kit.candidate(
         "indirect", [(c_start, c_end)], re.sub(r"\s+", " ", cue.lower()), None, span_start=s_start, span_end=s_end
     )
