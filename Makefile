@@ -24,6 +24,7 @@ run: $(STAMP)
 	$(DEMO) search 'person:Dzhemilev'
 	$(DEMO) search '"Crimean Tatars" type:deportation'
 	$(DEMO) search 'type:search place:Stroganovka' --facets
+	$(DEMO) search 'обыск place:Бахчисарае'
 	$(DEMO) incidents --limit 20
 	$(DEMO) alerts run --backfill
 	$(DEMO) status
@@ -35,7 +36,7 @@ test: $(STAMP)
 
 # NLP scores on the whole dev set (the annotated demo corpus + the hard cases).
 eval: $(STAMP)
-	$(BIN)/crimea-monitor eval monitor/demo/corpus/articles*.jsonl nlp/eval/dev_hard.jsonl
+	$(BIN)/crimea-monitor eval monitor/demo/corpus/articles*.jsonl nlp/eval/dev_hard.jsonl nlp/eval/dev_ruuk.jsonl
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

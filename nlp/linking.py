@@ -487,6 +487,12 @@ class EntityLinker:
                 if _CYR_RE.search(cleaned.text):
                     cyr_groups.setdefault(_cyr_name_key(cleaned.text), []).append(ent)
                     continue
+                if doc.lang_ == "crh":  # Crimean Tatar: the name without its case suffix (Ablayevniñ -> Ablayev)
+                    name = base_form(cleaned)
+                    known = self.gaz.lookup(name)
+                    ent._.entity_id = known.id if known is not None else f"person:~{slug(name)}"
+                    ent._.entity_name = known.name if known is not None else name
+                    continue
                 pending.append((ent, cleaned))
                 continue
             if doc.lang_ in _CYRILLIC_LANGS and _CYR_RE.search(cleaned.text):

@@ -30,8 +30,8 @@ def docs(nlp):
         "«Они ворвались и положили мужа на пол», — сказала Ленура Муратова, жена Эдема Муратова.",
         "uk": "5 березня в Сімферополі затримали Рустема Велієва. Про це повідомила його сестра Аліє Велієва.\n\n"
         "— Його вивели в наручниках, — розповіла Аліє Велієва.",
-        "crh": "Aqmescitte FSB hadimleri qırımtatar evlerinde tintüv keçirdiler. Soñra adamlarnı Kezlevdeki "
-        "polis bölügine alıp kettiler.",
+        "crh": "Aqmescitte FSB hadimleri qırımtatar Server Ablayevniñ evinde tintüv keçirdiler. Soñra onı Kezlevdeki "
+        "polis bölügine alıp kettiler. Mustafa Cemilevniñ aytqanına köre, bu yañı bir basqı.",
         "en": "Russian FSB officers searched the home of Edem Muratov in Bakhchysarai on Tuesday.",
         "ru_off": "В Москве полиция задержала двух участников акции у здания суда.",
     }
@@ -137,6 +137,9 @@ def test_crimean_tatar_places_and_relevance(docs):
     ids = {e._.entity_id for e in docs["crh"].ents}
     assert {"place:simferopol", "place:yevpatoria"} <= ids  # Aqmescitte, Kezlevdeki
     assert docs["crh"]._.relevance.about_crimea
+    persons = {e._.entity_name: e._.entity_id for e in docs["crh"].ents if e.label_ == "PERSON"}
+    assert persons["Mustafa Dzhemilev"] == "person:mustafa-dzhemilev"  # Mustafa Cemilevniñ
+    assert "Server Ablayev" in persons  # the genitive suffix -niñ is no part of the name
 
 
 def test_relevance_of_cyrillic_articles(docs):

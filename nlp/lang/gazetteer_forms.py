@@ -22,6 +22,8 @@ from nlp.lexicons import lexicon
 
 __all__ = ["GazetteerForms"]
 
+_SURNAME_ENDINGS = ("ov", "ev", "ova", "eva", "iy", "ski", "skiy", "enko", "uk", "oğlu", "ın", "in")
+
 
 class GazetteerForms:
     def __init__(self, nlp: Language, gazetteer: Gazetteer, lang: str) -> None:
@@ -61,13 +63,7 @@ class GazetteerForms:
                 continue
             found.extend(self._split_place(Span(doc, start, end, label=label, span_id=entry_id)))
         if self.suffixes:
-            taken = {i for s in found for i in range(s.start, s.end)}
-            for tok in doc:
-                if tok.i in taken or not tok.is_title or len(tok) < 4:
-                    continue
-                entry = self._crh_lookup(tok.text)
-                if entry is not None:
-                    found.append(Span(doc, tok.i, tok.i + 1, label=entry.label, span_id=entry.id))
+            found.extend(self._crh_names(doc, {i for s in found for i in range(s.start, s.end)}))
         gaz = filter_spans(found)
         taken = {i for s in gaz for i in range(s.start, s.end)}
         model = [e for e in doc.ents if not any(i in taken for i in range(e.start, e.end))]
@@ -91,14 +87,43 @@ class GazetteerForms:
                 ]
         return [span]
 
-    def _crh_lookup(self, word: str):  # type: ignore[no-untyped-def]
+    def _crh_stems(self, word: str) -> list[str]:
         low = word.replace("’", "'")
-        for cand in [low, *[low[: -len(s)] for s in self.suffixes if low.endswith(s) and len(low) - len(s) >= 4]]:
-            cand = cand.rstrip("'")
-            entry = self.gaz.lookup(cand)
-            if entry is not None and entry.label != "PERSON":
+        stems = [low, *[low[: -len(s)] for s in self.suffixes if low.endswith(s) and len(low) - len(s) >= 4]]
+        return [stem.rstrip("'") for stem in stems]
+
+    def _crh_lookup(self, word: str, persons: bool = False):  # type: ignore[no-untyped-def]
+        for stem in self._crh_stems(word):
+            entry = self.gaz.lookup(stem)
+            if entry is not None and (entry.label == "PERSON") == persons:
                 return entry
         return None
+
+    def _crh_names(self, doc: Doc, taken: set[int]) -> list[Span]:
+        """Crimean Tatar places and persons with case suffixes: "Aqmescitte", "Kezlevdeki", "Mustafa Cemilevniñ";
+        a first name and a surname-shaped word that is no place are a person ("Server Ablayevniñ")."""
+        out: list[Span] = []
+        i = 0
+        while i < len(doc):
+            tok = doc[i]
+            if i in taken or not tok.is_title or len(tok) < 3:
+                i += 1
+                continue
+            nxt = doc[i + 1] if i + 1 < len(doc) and (i + 1) not in taken else None
+            if nxt is not None and nxt.is_title:
+                pair = [f"{tok.text} {stem}" for stem in self._crh_stems(nxt.text)]
+                entry = next((e for e in map(self.gaz.lookup, pair) if e is not None and e.label == "PERSON"), None)
+                surname = any(stem.casefold().endswith(_SURNAME_ENDINGS) for stem in self._crh_stems(nxt.text))
+                if entry is not None or (surname and self._crh_lookup(nxt.text) is None and not tok.is_sent_start):
+                    span_id = entry.id if entry is not None else ""
+                    out.append(Span(doc, i, i + 2, label="PERSON", span_id=span_id))
+                    i += 2
+                    continue
+            entry = self._crh_lookup(tok.text)
+            if entry is not None and len(tok) >= 4:
+                out.append(Span(doc, i, i + 1, label=entry.label, span_id=entry.id))
+            i += 1
+        return out
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 128) -> Iterable[Doc]:
         for doc in docs:

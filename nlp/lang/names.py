@@ -11,6 +11,7 @@ from spacy.tokens import Span
 
 from nlp.lang import CYRILLIC
 from nlp.lang.morph import nominative, nominative_case
+from nlp.lexicons import lexicon
 
 __all__ = ["base_form", "base_of_text"]
 
@@ -19,6 +20,8 @@ def base_form(span: Span) -> str:
     """The span's name in the nominative (its text for other languages)."""
     lang = span.doc.lang_
     words = [t.text for t in span if not (t.is_punct and t.text not in "-")]
+    if lang == "crh" and len(words) > 1:
+        return " ".join([*words[:-1], _crh_surname(words[-1])])
     if lang not in CYRILLIC or not words or not any("\u0400" <= ch <= "\u04ff" for ch in span.text):
         return span.text
     # natasha's tags come from context; Ukrainian tags are pymorphy3's context-free first guess, no clue here
@@ -100,3 +103,16 @@ def base_of_text(name: str) -> str:
     low = name.casefold()
     lang = "uk" if any(ch in "іїєґ" for ch in low) and not any(ch in "ыэъё" for ch in low) else "ru"
     return nominative(name.split(), lang)
+
+
+_CRH_SURNAME = ("ov", "ev", "ova", "eva", "enko", "uk", "oğlu", "in", "ın")
+
+
+def _crh_surname(word: str) -> str:
+    """A Crimean Tatar surname without its case suffix: "Ablayevniñ" -> "Ablayev", "Kurtseitovağa" -> "Kurtseitova"."""
+    suffixes = sorted(lexicon("crh")["names"]["suffixes"], key=len, reverse=True)
+    for suffix in suffixes:
+        stem = word[: -len(suffix)]
+        if word.endswith(suffix) and len(stem) >= 4 and stem.casefold().endswith(_CRH_SURNAME):
+            return stem
+    return word
