@@ -158,7 +158,22 @@ def cyrillic_events(
                 events.append(ev)
                 sentence_of.append(s_index)
     _carry_victims(events, sentence_of)
+    _victims_named_next(events, sentence_of, list(doc.sents), lang)
     return events
+
+
+def _victims_named_next(events: list[items.Event], sentence_of: list[int], sents: list[Span], lang: str) -> None:
+    """"Идут обыски. Силовики пришли к X и Y.": the people of the next sentence, when it reports no event itself."""
+    with_events = set(sentence_of)
+    for ev, s_index in zip(events, sentence_of, strict=True):
+        nxt = s_index + 1
+        if ev.victims or ev.modality != "actual" or nxt >= len(sents) or nxt in with_events:
+            continue
+        if "\n\n" in sents[s_index].text.rstrip() or sents[nxt].text.startswith("\n"):
+            continue  # another paragraph
+        persons = [p for p in sents[nxt].ents if p.label_ == "PERSON" and not _speaks(p, lang)]
+        persons = [p for p in persons if not _role_before(p, lang)]
+        ev.victims = [items.Victim(text=p._.entity_name or p.text, entity_id=p._.entity_id) for p in persons]
 
 
 _WIDE_PLACES = frozenset({"place:crimea", "place:russia", "place:ukraine"})
@@ -169,6 +184,8 @@ def _place(ev: items.Event, sent: Span, anchor: Token, place_of: Callable[[items
     than Crimea as a whole, and never the country of a law ("УК РФ", "Кримінального кодексу Росії")."""
     place_of(ev, sent, anchor)
     text = sent.text
+    if ev.place_id is not None and _reference_point(sent, ev.place_id):
+        ev.place_text = ev.place_id = None  # "в Строгоновке под Симферополем": Simferopol only locates the village
     if ev.place_text and _LEGAL_CODE_RE.search(text[: max(text.find(ev.place_text), 0)][-30:]):
         ev.place_text = ev.place_id = None
     if ev.place_id in _WIDE_PLACES or ev.place_id is None:
@@ -179,10 +196,24 @@ def _place(ev: items.Event, sent: Span, anchor: Token, place_of: Callable[[items
             and (e._.entity_id or "").startswith("place:")
             and not (e._.entity_id or "").startswith("place:~")
             and e._.entity_id not in _WIDE_PLACES
+            and not _reference_point(sent, e._.entity_id)
         ]
         if narrow:
             best = min(narrow, key=lambda e: abs(e.start - anchor.i))
             ev.place_text, ev.place_id = best.text, best._.entity_id
+
+
+_NEAR = frozenset({"под", "около", "возле", "близ", "недалеко", "поблизу", "біля", "неподалік", "під"})
+
+
+def _reference_point(sent: Span, place_id: str) -> bool:
+    """The place is named only as a landmark near another place of the sentence."""
+    ents = [e for e in sent.ents if e._.entity_id == place_id]
+    others = [e for e in sent.ents if e.label_ in {"GPE", "LOC"} and e._.entity_id not in (place_id, None)]
+    if not ents or not others:
+        return False
+    doc = sent.doc
+    return all(e.start > 0 and doc[e.start - 1].lower_ in _NEAR for e in ents)
 
 
 def _carry_place(ev: items.Event, earlier: list[items.Event], doc: Doc) -> None:
