@@ -247,13 +247,62 @@ class Store:
             row = tx.execute("SELECT state FROM frontier WHERE url = ?", (url,)).fetchone()
         return str(row["state"])
 
+    def rename_frontier_url(self, old: str, new: str) -> None:
+        """Move a frontier row to the URL's canonical form (rows written before URLs were normalised); when the
+        canonical form has a row already, the old row goes."""
+        with self.transaction() as tx:
+            exists = tx.execute("SELECT 1 FROM frontier WHERE url = ?", (new,)).fetchone()
+            if exists:
+                tx.execute("DELETE FROM frontier WHERE url = ?", (old,))
+            else:
+                tx.execute("UPDATE frontier SET url = ? WHERE url = ?", (new, old))
+
+    def save_raw_page(
+        self, url: str, final_url: str, source_id: str, reason: str, evidence: Evidence, fetched_at: str,
+        http_status: int, content_type: str, encoding: str,
+    ) -> int:
+        """Keep the raw page of an article URL that made no article; the frontier row points to it."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO raw_pages (url, final_url, source_id, reason, sha256, first_fetched_at, "
+                "last_fetched_at, http_status, content_type, encoding, size, html_zlib) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url, sha256) DO UPDATE SET "
+                "last_fetched_at=excluded.last_fetched_at, reason=excluded.reason",
+                (url, final_url, source_id, reason, evidence.sha256, fetched_at, fetched_at, http_status,
+                 content_type, encoding, evidence.size, evidence.html_zlib),
+            )
+            row = tx.execute("SELECT id FROM raw_pages WHERE url = ? AND sha256 = ?", (url, evidence.sha256)).fetchone()
+            tx.execute("UPDATE frontier SET raw_page_id = ? WHERE url = ?", (row[0], url))
+        return int(row[0])
+
+    def raw_page(self, raw_page_id: int) -> tuple[sqlite3.Row, bytes] | None:
+        """A kept raw page: its record and its bytes as received."""
+        row = self.conn.execute(
+            "SELECT id, url, final_url, source_id, reason, sha256, first_fetched_at, last_fetched_at, http_status, "
+            "content_type, encoding, size, html_zlib FROM raw_pages WHERE id = ?",
+            (raw_page_id,),
+        ).fetchone()
+        return (row, zlib.decompress(row["html_zlib"])) if row else None
+
+    def robots_txt(self, origin: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM robots_txt WHERE origin = ?", (origin,)).fetchone()
+
+    def save_robots_txt(self, origin: str, status: int | None, body: bytes, fetched_at: float) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO robots_txt (origin, status, body, fetched_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(origin) DO UPDATE SET status=excluded.status, body=excluded.body, "
+                "fetched_at=excluded.fetched_at",
+                (origin, status, body, fetched_at),
+            )
+
     def frontier_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM frontier GROUP BY state").fetchall()
         return {row[0]: row[1] for row in rows}
 
     def frontier_problems(self, limit: int = 50) -> list[sqlite3.Row]:
         return self.conn.execute(
-            "SELECT url, source_id, state, reason, attempts FROM frontier "
+            "SELECT url, source_id, state, reason, attempts, raw_page_id FROM frontier "
             "WHERE state IN ('skipped', 'failed') OR (state = 'pending' AND attempts > 0) "
             "ORDER BY updated_at DESC LIMIT ?",
             (limit,),
@@ -269,6 +318,13 @@ class Store:
     def content_hash_of(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
         return str(row[0]) if row else None
+
+    def fingerprint_of(self, article_id: str) -> tuple[str, bytes, int] | None:
+        """(content hash, MinHash signature, shingle count) of a stored article."""
+        row = self.conn.execute(
+            "SELECT content_hash, minhash, shingle_count FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return (str(row[0]), bytes(row[1] or b""), int(row[2] or 0)) if row else None
 
     def article_id_by_url(self, url: str) -> str | None:
         row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
@@ -512,6 +568,11 @@ class Store:
             sql += " LIMIT ?"
             params.append(limit)
         return [row[0] for row in self.conn.execute(sql, params)]
+
+    def about_crimea(self, article_id: str) -> bool:
+        """The NLP's relevance decision for one article (False until it is enriched)."""
+        row = self.conn.execute("SELECT about_crimea FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return bool(row and row[0])
 
     def enrichment_rows(self, article_id: str) -> dict[str, list[sqlite3.Row]]:
         """The stored NLP results of one article, by table."""
@@ -998,12 +1059,22 @@ class Store:
         )]
 
     def reset_incident_clustering(self) -> None:
+        """Cluster every article again (its fingerprint forgotten too: ``incidents --recluster`` after the
+        clustering code changed)."""
         with self.transaction() as tx:
-            tx.execute("UPDATE articles SET clustered_at = NULL")
+            tx.execute("UPDATE articles SET clustered_at = NULL, cluster_fingerprint = NULL")
 
-    def mark_clustered(self, article_id: str) -> None:
+    def mark_clustered(self, article_id: str, fingerprint: str | None = None) -> None:
         with self.transaction() as tx:
-            tx.execute("UPDATE articles SET clustered_at = ? WHERE id = ?", (utcnow(), article_id))
+            tx.execute(
+                "UPDATE articles SET clustered_at = ?, cluster_fingerprint = ?, first_cluster_seq = "
+                "COALESCE(first_cluster_seq, (SELECT COALESCE(MAX(seq), 0) FROM incidents)) WHERE id = ?",
+                (utcnow(), fingerprint, article_id),
+            )
+
+    def cluster_fingerprint(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT cluster_fingerprint FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
 
     _CLUSTER_EVENT_COLUMNS = (
         "e.id AS event_id, e.article_id, e.type, e.event_date, e.date_precision, e.is_recap, e.place_id, "
@@ -1060,41 +1131,115 @@ class Store:
                 [(event_id, incident_id, article_id) for event_id, article_id in mentions],
             )
 
-    def detach_article_mentions(self, article_id: str) -> list[str]:
-        """Forget an article's mentions before it is clustered again; returns the incidents they were in."""
-        with self.transaction() as tx:
-            ids = [row[0] for row in tx.execute(
-                "SELECT DISTINCT incident_id FROM incident_mentions WHERE article_id = ?", (article_id,)
-            )]
-            tx.execute("DELETE FROM incident_mentions WHERE article_id = ?", (article_id,))
-        return ids
+    def article_mentions(self, article_id: str) -> dict[str, str]:
+        """event id -> incident id of the article's clustered mentions."""
+        return {row[0]: row[1] for row in self.conn.execute(
+            "SELECT event_id, incident_id FROM incident_mentions WHERE article_id = ?", (article_id,)
+        )}
 
-    def merge_incidents(self, keep: str, others: list[str]) -> None:
-        """Move the mentions of ``others`` to ``keep``; their ids (and their aliases) resolve to ``keep``."""
+    def detach_article_mentions(self, article_id: str) -> dict[str, str]:
+        """Forget an article's mentions before it is clustered again; returns event id -> the incident it was in."""
+        with self.transaction() as tx:
+            before = self.article_mentions(article_id)
+            tx.execute("DELETE FROM incident_mentions WHERE article_id = ?", (article_id,))
+        return before
+
+    def mention_incidents(self, event_ids: Iterable[str]) -> dict[str, str]:
+        """event id -> incident id, for those of these mentions that are clustered."""
+        ids = list(event_ids)
+        out: dict[str, str] = {}
+        for n in range(0, len(ids), 900):
+            chunk = ids[n : n + 900]
+            out.update({row[0]: row[1] for row in self.conn.execute(
+                f"SELECT event_id, incident_id FROM incident_mentions WHERE event_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )})
+        return out
+
+    def incident_article_ids(self, incident_id: str) -> set[str]:
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT article_id FROM incident_mentions WHERE incident_id = ?", (incident_id,)
+        )}
+
+    def incident_mention_count(self, incident_id: str) -> int:
+        return int(self.conn.execute(
+            "SELECT COUNT(*) FROM incident_mentions WHERE incident_id = ?", (incident_id,)
+        ).fetchone()[0])
+
+    def add_incident_successor(self, old_id: str, new_id: str, reason: str, mentions: int = 0,
+                               actor: str = "clustering") -> None:
+        """Record that (part of) incident ``old_id`` lives on in ``new_id``, and why."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO incident_successors (old_id, new_id, reason, actor, mentions, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(old_id, new_id) DO UPDATE SET reason = excluded.reason, "
+                "actor = excluded.actor, mentions = excluded.mentions, created_at = excluded.created_at",
+                (old_id, new_id, reason, actor, mentions, utcnow()),
+            )
+
+    def retire_incident(self, incident_id: str, successors: list[tuple[str, str, int]]) -> None:
+        """An incident left without reports: 'merged' into its successors ((new id, reason, mentions) each) when
+        its reports went elsewhere, else 'withdrawn'."""
+        with self.transaction() as tx:
+            for new_id, reason, mentions in successors:
+                self.add_incident_successor(incident_id, new_id, reason, mentions)
+            tx.execute(
+                "UPDATE incidents SET status = ?, article_count = 0, source_count = 0, updated_at = ? WHERE id = ?",
+                ("merged" if successors else "withdrawn", utcnow(), incident_id),
+            )
+
+    def has_successor(self, incident_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM incident_successors WHERE old_id = ? LIMIT 1", (incident_id,))
+        return row.fetchone() is not None
+
+    def merge_incidents(self, keep: str, others: list[str], reason: str = "merged",
+                        actor: str = "clustering") -> None:
+        """Move the mentions of ``others`` to ``keep``; their ids (and those resolving to them) resolve to ``keep``."""
         now = utcnow()
         with self.transaction() as tx:
             for other in others:
-                tx.execute("UPDATE incident_mentions SET incident_id = ? WHERE incident_id = ?", (keep, other))
+                moved = tx.execute("UPDATE incident_mentions SET incident_id = ? WHERE incident_id = ?", (keep, other))
                 tx.execute("UPDATE incidents SET status = 'merged', updated_at = ? WHERE id = ?", (now, other))
-                tx.execute("UPDATE incident_aliases SET incident_id = ? WHERE incident_id = ?", (keep, other))
-                tx.execute(
-                    "INSERT INTO incident_aliases (alias, incident_id, merged_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(alias) DO UPDATE SET incident_id = excluded.incident_id",
-                    (other, keep, now),
-                )
+                self.add_incident_successor(other, keep, reason, moved.rowcount, actor)
 
     def resolve_incident(self, incident_id: str) -> str | None:
-        """The current id of an incident, following merges; None when unknown."""
-        row = self.conn.execute("SELECT incident_id FROM incident_aliases WHERE alias = ?", (incident_id,)).fetchone()
-        if row:
-            return str(row[0])
-        row = self.conn.execute("SELECT id FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-        return str(row[0]) if row else None
+        """The current id of an incident: itself while active, else (following its successors, the one that took
+        most of its reports first) the active incident its reports live on in; a withdrawn incident without
+        successor is itself. None when unknown."""
+        current, seen = incident_id, set()
+        while current not in seen:
+            seen.add(current)
+            row = self.conn.execute("SELECT status FROM incidents WHERE id = ?", (current,)).fetchone()
+            if row is not None and row[0] == "active":
+                return current
+            successor = self.conn.execute(
+                "SELECT new_id FROM incident_successors WHERE old_id = ? ORDER BY mentions DESC, created_at DESC, "
+                "new_id LIMIT 1", (current,)
+            ).fetchone()
+            if successor is None:
+                return current if row is not None else None
+            current = successor[0]
+        return current
+
+    def incident_ancestors(self, incident_id: str) -> list[str]:
+        """Every id whose reports (some or all) came to this incident through merges and splits, nearest first."""
+        return [row[0] for row in self.conn.execute(
+            "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION SELECT s.old_id, up.depth + 1 "
+            "FROM incident_successors s JOIN up ON s.new_id = up.id WHERE up.depth < 64) "
+            "SELECT id FROM up WHERE id != ? GROUP BY id ORDER BY MIN(depth), id",
+            (incident_id, incident_id),
+        )]
 
     def incident_aliases(self, incident_id: str) -> list[str]:
-        return [row[0] for row in self.conn.execute(
-            "SELECT alias FROM incident_aliases WHERE incident_id = ? ORDER BY alias", (incident_id,)
-        )]
+        """The old ids that now resolve to this incident (merged into it, or replaced by it)."""
+        return sorted(i for i in self.incident_ancestors(incident_id) if self.resolve_incident(i) == incident_id)
+
+    def incident_successors(self, incident_id: str) -> list[sqlite3.Row]:
+        """Where (part of) an incident went: new id, reason, actor, mentions, when; most mentions first."""
+        return self.conn.execute(
+            "SELECT new_id, reason, actor, mentions, created_at FROM incident_successors WHERE old_id = ? "
+            "ORDER BY mentions DESC, created_at DESC, new_id", (incident_id,)
+        ).fetchall()
 
     def entity_positions(self, entity_ids: Iterable[str]) -> dict[str, tuple[str, float | None, float | None]]:
         """entity id -> (name, lat, lon) for the given ids."""
@@ -1109,10 +1254,13 @@ class Store:
     def update_incident(self, incident_id: str, summary: dict[str, Any]) -> None:
         """Write an incident's recomputed summary (keys are incidents columns)."""
         columns = [c for c in summary if c not in ("id", "seq", "created_at")]
+        values = [summary[c] for c in columns]
         with self.transaction() as tx:
+            # an unchanged summary is not written: updated_at says when the incident last really changed
             tx.execute(
-                f"UPDATE incidents SET {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ?",
-                [*(summary[c] for c in columns), utcnow(), incident_id],
+                f"UPDATE incidents SET {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ? "
+                f"AND NOT ({' AND '.join(f'{c} IS ?' for c in columns)})",
+                [*values, utcnow(), incident_id, *values],
             )
 
     def incident(self, incident_id: str) -> sqlite3.Row | None:
@@ -1146,7 +1294,7 @@ class Store:
         """The articles reporting an incident, first report first."""
         return self.conn.execute(
             "SELECT DISTINCT a.id, a.url, a.title, a.text, a.source_id, a.lang, a.published_at, a.first_seen_at, "
-            "a.near_duplicate_of FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
+            "a.near_duplicate_of, a.about_crimea FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
             "WHERE m.incident_id = ? ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
             (incident_id,),
         ).fetchall()
@@ -1200,13 +1348,22 @@ class Store:
             return tx.execute("SELECT * FROM alert_rules WHERE name = ?", (name,)).fetchone()
 
     def alerted(self, rule: str, incident_id: str) -> bool:
-        """Has ``rule`` fired for this incident, or for any incident since merged into it?"""
+        """Has ``rule`` fired for this incident, or for any incident whose reports came to it (merged, split)?"""
+        ids = [incident_id, *self.incident_ancestors(incident_id)]
         row = self.conn.execute(
-            "SELECT 1 FROM alerts WHERE rule = ? AND (incident_id = ? OR incident_id IN "
-            "(SELECT alias FROM incident_aliases WHERE incident_id = ?)) LIMIT 1",
-            (rule, incident_id, incident_id),
+            f"SELECT 1 FROM alerts WHERE rule = ? AND incident_id IN ({','.join('?' * len(ids))}) LIMIT 1",
+            [rule, *ids],
         ).fetchone()
         return row is not None
+
+    def incident_known_seq(self, incident_id: str) -> int:
+        """When the monitor first knew any report of this incident (the incident seq its earliest-clustered article
+        left): a rule created after that point sees it as old news, however re-clustering renamed it."""
+        row = self.conn.execute(
+            "SELECT MIN(a.first_cluster_seq) FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.incident_id = ?", (incident_id,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else self.incident_seq(incident_id)
 
     def record_alert(self, rule: str, incident_id: str, payload: dict[str, Any], channels: list[str]) -> int | None:
         """Fire ``rule`` for an incident (once: None if it already had) with one pending delivery per channel."""

@@ -71,7 +71,8 @@ def _incident_table(title: str, rows: list[Any]) -> Table:
 # --- incidents -------------------------------------------------------------------------------------------------
 @app.command("incidents")
 def incidents_command(
-    query: Annotated[str | None, typer.Argument(help="Only incidents matching this query (search language).")] = None,
+    query: Annotated[str | None, typer.Argument(
+        help="Only incidents matching this query (search language; about:crimea unless it says about:any).")] = None,
     since: Annotated[str | None, typer.Option(help="Only incidents on or after this date (YYYY-MM-DD).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per incident, one per line.")] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many incidents.")] = 50,
@@ -79,7 +80,7 @@ def incidents_command(
 ) -> None:
     """Incidents (real-world events clustered across reports), newest first."""
     from alerts.matching import incident_doc, matches
-    from indexer.query import QuerySyntaxError, parse
+    from indexer.query import QuerySyntaxError, parse, with_default_about
     from pipelines.alerting import default_resolver
     from pipelines.incidents import cluster_pending, incident_record
 
@@ -99,6 +100,7 @@ def incidents_command(
         cluster_pending(store, everything=recluster)
         rows = store.list_incidents(since=since)
         if parsed is not None:
+            parsed = with_default_about(parsed)  # the incident list is about Crimea unless asked otherwise
             resolver = default_resolver(store)
             rows = [r for r in rows if (doc := incident_doc(store, r["id"])) and matches(parsed, doc, resolver)]
         rows = rows[:limit]
@@ -215,8 +217,8 @@ def _alert_step(store: Any, cfg: Any, backfill: bool) -> None:
         f"{clustered.merged} merged; alerts: {len(report.fired)} fired, {d.sent} delivered, {d.failed} failed "
         f"(kept for the next run), {d.waiting} waiting for their digest\n"
     )
-    for error in d.errors:
-        sys.stderr.write(f"  delivery failed: {error}\n")
+    for error in report.errors:  # a failing rule or channel is reported; the others went ahead
+        sys.stderr.write(f"  {error}\n")
 
 
 def incidents_and_alerts() -> None:

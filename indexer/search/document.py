@@ -44,6 +44,7 @@ class IndexDocument:
     event_types: tuple[str, ...] = ()
     event_types_any: tuple[str, ...] = ()
     has_quote: bool = False
+    about_crimea: bool = False  # the NLP's relevance decision (``about:crimea``)
 
     def __post_init__(self) -> None:
         if not self.id:

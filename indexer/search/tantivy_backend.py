@@ -26,6 +26,7 @@ from pathlib import Path
 import tantivy
 
 from indexer.query import (
+    About,
     And,
     DateRange,
     Field,
@@ -121,6 +122,7 @@ def build_schema() -> tantivy.Schema:
     for name in _KEYWORD_FIELDS[1:]:
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     sb.add_boolean_field("has_quote", stored=True, indexed=True, fast=True)
+    sb.add_boolean_field("about_crimea", stored=True, indexed=True, fast=True)
     sb.add_date_field("published_at", stored=True, indexed=True, fast=True)
     # "YYYY-MM" of published_at: the month facet is a terms aggregation on it (a 1-day date histogram over
     # years of archive costs ~20x more)
@@ -217,6 +219,7 @@ class TantivyBackend:
             for value in getattr(doc, name):
                 out.add_text(name, value)
         out.add_boolean("has_quote", bool(doc.has_quote))
+        out.add_boolean("about_crimea", bool(doc.about_crimea))
         if doc.published_at is not None:
             out.add_date("published_at", doc.published_at)
             out.add_text("month", doc.published_at.strftime("%Y-%m"))
@@ -386,6 +389,10 @@ class TantivyBackend:
             return self._filter(q)
         if isinstance(node, Has):
             return self._filter(Q.term_query(schema, "has_quote", True))
+        if isinstance(node, About):
+            if node.what == "any":
+                return Q.all_query()
+            return self._filter(Q.term_query(schema, "about_crimea", True))
         if isinstance(node, MatchAll):
             return Q.all_query()
         if isinstance(node, Not):
