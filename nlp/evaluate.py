@@ -121,6 +121,7 @@ def _check_item(obj: dict[str, Any], where: str) -> None:
 
 # --- name matching ------------------------------------------------------------------------------------------------
 _NON_WORD = re.compile(r"[^\w]+", re.UNICODE)
+_CYRILLIC_RE = re.compile(r"[\u0400-\u04ff]")
 
 
 def _norm_name(name: str) -> str:
@@ -153,7 +154,26 @@ def names_match(a: str | None, b: str | None) -> bool:
     if (len(ta) == 1 and ta[0] == tb[-1]) or (len(tb) == 1 and tb[0] == ta[-1]):
         return True
     ida = _canonical_id(a)
-    return ida is not None and ida == _canonical_id(b)
+    if ida is not None and ida == _canonical_id(b):
+        return True
+    return _cyrillic_bases_match(a, b)
+
+
+@lru_cache(maxsize=65536)
+def _base(name: str) -> str:
+    from nlp.lang.names import base_of_text
+
+    return base_of_text(name)
+
+
+def _cyrillic_bases_match(a: str, b: str) -> bool:
+    """Russian/Ukrainian names in any case ("Рустема Велієва" ~ "Рустем Велієв", "Бахчисарае" ~ Bakhchysarai)."""
+    if not (_CYRILLIC_RE.search(a) or _CYRILLIC_RE.search(b)):
+        return False
+    base_a, base_b = _base(a), _base(b)
+    if (base_a, base_b) == (a, b):
+        return False
+    return names_match(base_a, base_b)
 
 
 def normalise_quote(text: str) -> str:
@@ -471,14 +491,12 @@ def predict(items: Sequence[dict[str, Any]], nlp: Any = None, batch_size: int = 
 
     if nlp is None:
         nlp = pipeline.build()
-    docs = []
+    texts = []
     for item in items:
-        doc = nlp.make_doc(item["text"])
         published = item.get("published_at")
-        if doc.has_extension("published_at"):
-            doc._.published_at = published if isinstance(published, str) else None
-        docs.append(doc)
-    return [pipeline.enrichment(doc) for doc in nlp.pipe(docs, batch_size=batch_size)]
+        texts.append((item["text"], published if isinstance(published, str) else None))
+    # each item goes to the pipeline of its language (ru, uk and crh have their own)
+    return [pipeline.enrichment(doc) for doc in pipeline.analyse(nlp, texts, batch_size=batch_size)]
 
 
 def evaluate(

@@ -12,7 +12,7 @@ How it works:
 * arguments come from the trigger's sentence: victims (linked persons, else the patient noun phrase), place
   (linked, in-Crimea places first), date (resolved by :mod:`nlp.dates` against ``Doc._.published_at``), count
   ("searched seven homes", "12 people"), perpetrator (FSB, police, a court ...), legal article;
-* Cyrillic (ru/uk) articles, which the English model cannot parse, go through stem rules on the sentence text.
+* Russian and Ukrainian docs go to :mod:`nlp.lang.events_cyrillic` (lexicon stems, natasha's parse for ru).
 
 Events are extracted whatever the article's relevance; relevance is decided separately.
 """
@@ -32,6 +32,8 @@ import items
 from nlp import extensions
 from nlp.dates import parse_published, resolve
 from nlp.gazetteer import Gazetteer, load_gazetteer
+from nlp.lang import CYRILLIC
+from nlp.lang.events_cyrillic import cyrillic_events
 from nlp.lexicons import mapping, words
 from nlp.linking import is_cyrillic_doc
 
@@ -80,43 +82,6 @@ ARTICLE_RE = re.compile(r"\bArticles?\s+(\d+(?:\.\d+)*)", re.I)
 RULE_WORDS: Mapping[str, Mapping[str, Any]] = mapping("en", "events", "rules")
 TRIGGER_LEMMAS = sorted({w for ws in RULE_WORDS.values() for w in ws})
 TRIGGER_FORMS = sorted(_en("trigger_forms"))
-
-CYRILLIC_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (t, re.compile(p, re.I))
-    for t, p in (
-        ("search", r"\b(обыск|обшук)"),
-        ("detention", r"\b(задерж|затрим)"),
-        ("custody", r"\b(под страж|под арест|під варт|домашн\w* арест|мер\w* пресечени|запобіжн)"),
-        (
-            "charge",
-            r"\b(обвинени|обвинува|уголовн\w* дел|уголовн\w* преследовани|кримінальн\w* справ|"
-            r"порушили справу|возбудил)",
-        ),
-        ("sentence", r"\b(приговор|вирок|лишени\w* свобод|позбавленн?\w* волі|ув.язненн|осудил|засудил)"),
-        ("fine", r"\b(оштраф|штраф|адмінпротокол|админпротокол|административн\w* арест|адміністративн\w* арешт)"),
-        ("deportation", r"\b(депорт|выдвор|видвор)"),
-        ("transfer", r"\b(этапир|етапув|етапов)"),
-        ("disappearance", r"\b(похищ|похит|викрад|исчез|зник|пропал без|безвест)"),
-        (
-            "torture",
-            r"\b(пытк|пытал|катув|катува|избиени|избил|били|побили|побит|електричн\w* струм|"
-            r"электрическ\w* ток)",
-        ),
-        ("assault", r"\b(напал|напад)"),
-        ("death", r"\b(погиб|загинув|умер|помер|скончал)"),
-        ("conscription", r"\b(мобилизац|мобілізац|повестк|повістк)"),
-        ("ban", r"\b(запрещ|заборонен|нежелательн|небажан)"),
-        ("property_seizure", r"\b(конфиск|конфіск|национализ|націоналіз)"),
-        ("displacement", r"\b(вынужден\w* покинуть|вимушен\w* переселен|беженц|біженц|покинул\w* (Крым|Крим))"),
-    )
-)
-_CYR_HYP = re.compile(
-    r"\b(может|могут|мог|могла|могли|грозит|грозить|загрожує|якщо|если|угрожал\w*|погрожу\w*|ожида\w*|може|"
-    r"можуть|будет|буде)\b",
-    re.I,
-)
-_CYR_NEG = re.compile(r"\b(не|ні|никого|нікого)\s+$", re.I)
-
 
 # --- helpers ----------------------------------------------------------------------------------------------------
 def _lemma(tok: Token) -> str:
@@ -1066,8 +1031,8 @@ class EventExtractor:
 
     def __call__(self, doc: Doc) -> Doc:
         published = parse_published(doc._.published_at)
-        if is_cyrillic_doc(doc):
-            doc._.events = self._cyrillic(doc, published)
+        if doc.lang_ in CYRILLIC or is_cyrillic_doc(doc):
+            doc._.events = cyrillic_events(doc, published, self._place)
             return doc
         events: list[items.Event] = []
         seen: set[tuple[str, int, str]] = set()
@@ -1263,45 +1228,6 @@ class EventExtractor:
         if words & {"previously", "earlier", "formerly"}:
             return True
         return any(c.dep_ == "aux" and c.lower_ == "had" for c in t.children)
-
-    # --- Cyrillic -------------------------------------------------------------------------------------------
-    def _cyrillic(self, doc: Doc, published: date | None) -> list[items.Event]:
-        events: list[items.Event] = []
-        seen: set[tuple[str, int, str]] = set()
-        for sent in doc.sents:
-            text = sent.text
-            for etype, pattern in CYRILLIC_RULES:
-                for m in pattern.finditer(text):
-                    before = text[max(0, m.start() - 40) : m.start()]
-                    if _CYR_NEG.search(before):
-                        mod = "negated"
-                    elif _CYR_HYP.search(before):
-                        mod = "hypothetical"
-                    else:
-                        mod = "actual"
-                    key = (etype, sent.start, mod)
-                    if key in seen:
-                        continue
-                    seen.add(key)
-                    start = sent.start_char + m.start()
-                    ev = items.Event(
-                        type=etype,
-                        trigger=m.group(0),
-                        start=start,
-                        end=sent.start_char + m.end(),
-                        sentence=text.strip(),
-                        modality=mod,
-                    )
-                    tok = doc.char_span(start, ev.end, alignment_mode="expand")
-                    anchor = tok.root if tok is not None else sent.root
-                    self._place(ev, sent, anchor)
-                    ev.victims = [
-                        items.Victim(text=e.text, entity_id=e._.entity_id) for e in sent.ents if e.label_ == "PERSON"
-                    ]
-                    m_art = re.search(r"(?:стать[еияю]|статт[еія]\w*)\s+(\d+(?:\.\d+)*)", text, re.I)
-                    ev.legal_article = m_art.group(1) if m_art else None
-                    events.append(ev)
-        return events
 
 
 def _to_int(text: str) -> int | None:

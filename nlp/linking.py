@@ -27,6 +27,10 @@ from spacy.util import filter_spans
 
 from nlp import extensions
 from nlp.gazetteer import Gazetteer, GazetteerEntry, load_gazetteer
+from nlp.lang import CYRILLIC as _CYRILLIC_LANGS
+from nlp.lang.detect import PIPELINE_LANGUAGES as _OWN_PIPELINE
+from nlp.lang.morph import is_first_name
+from nlp.lang.names import base_form
 from nlp.translit import fold, key_tokens, name_key
 
 __all__ = ["LINKED_LABELS", "EntityLinker", "is_cyrillic_doc", "slug"]
@@ -236,6 +240,14 @@ class EntityLinker:
     # --- spaCy API -----------------------------------------------------------------------------------------
     def __call__(self, doc: Doc) -> Doc:
         ents = list(doc.ents)
+        if doc.lang_ in _OWN_PIPELINE:
+            # ru/uk/crh pipelines: entities come from natasha / name patterns and the inflection-aware gazetteer;
+            # the repairs below are for the English model's mistakes
+            if doc.lang_ != "crh":
+                ents = self._cyrillic_entities(doc, ents, keep_model=doc.lang_ == "ru")
+            doc.ents = filter_spans(ents)
+            self._link(doc)
+            return doc
         if is_cyrillic_doc(doc):
             ents = self._cyrillic_entities(doc, ents)
         ents = self._repair(doc, ents)
@@ -397,8 +409,10 @@ class EntityLinker:
         text_keys = [_cyr_name_key(doc[j : j + 2].text) for j in range(len(doc) - 1) if j != i]
         return key in text_keys
 
-    def _cyrillic_entities(self, doc: Doc, ents: list[Span]) -> list[Span]:
-        kept = [e for e in ents if e.ent_id_ and _CYR_RE.search(e.text)]
+    def _cyrillic_entities(self, doc: Doc, ents: list[Span], keep_model: bool = False) -> list[Span]:
+        """Gazetteer matches of inflected words and capitalised name pairs; ``keep_model`` keeps the entities a
+        model that reads the language (natasha) found, else only gazetteer spans are kept."""
+        kept = [e for e in ents if (e.ent_id_ or keep_model) and _CYR_RE.search(e.text)]
         taken = {i for e in kept for i in range(e.start, e.end)}
         found: list[Span] = []
         i = 0
@@ -421,7 +435,11 @@ class EntityLinker:
                     and tok.text not in _NON_NAME_CYR
                     and nxt.text not in _NON_NAME_CYR
                     and self.cyrillic_lookup(nxt.lower_) is None
-                    and (not tok.is_sent_start or self._pair_repeats(doc, i))
+                    and (
+                        not tok.is_sent_start
+                        or self._pair_repeats(doc, i)
+                        or (doc.lang_ in _CYRILLIC_LANGS and is_first_name(tok.text, doc.lang_))
+                    )
                     and not (i + 2 < n and _CYR_WORD_RE.match(doc[i + 2].text))
                     and _surname_like(nxt.text)
                 ):
@@ -448,7 +466,8 @@ class EntityLinker:
             if ent.label_ not in LINKED_LABELS:
                 continue
             cleaned = _clean_span(ent)
-            if ent.ent_id_ and self._id_matches(ent.ent_id_, cleaned.text):
+            if ent.ent_id_ and (doc.lang_ in _OWN_PIPELINE or self._id_matches(ent.ent_id_, cleaned.text)):
+                # (the ru/uk/crh gazetteer ruler matched an inflected form: its id stands)
                 entry = self.gaz.get(ent.ent_id_)
                 bare_surname = entry is not None and entry.label == "PERSON" and len(cleaned) == 1
                 if bare_surname and entry is not None and not _supported(doc, ent, entry):
@@ -471,7 +490,22 @@ class EntityLinker:
                 if _CYR_RE.search(cleaned.text):
                     cyr_groups.setdefault(_cyr_name_key(cleaned.text), []).append(ent)
                     continue
+                if doc.lang_ == "crh":  # Crimean Tatar: the name without its case suffix (Ablayevniñ -> Ablayev)
+                    name = base_form(cleaned)
+                    known = self.gaz.lookup(name)
+                    ent._.entity_id = known.id if known is not None else f"person:~{slug(name)}"
+                    ent._.entity_name = known.name if known is not None else name
+                    continue
                 pending.append((ent, cleaned))
+                continue
+            if doc.lang_ in _CYRILLIC_LANGS and _CYR_RE.search(cleaned.text):
+                base = base_form(cleaned)
+                entry = self.gaz.lookup(base) or self.resolve_name(cleaned.text)
+                if entry is not None and entry.label != "PERSON":
+                    ent._.entity_id, ent._.entity_name = entry.id, entry.name
+                    continue
+                ent._.entity_id = f"{_PREFIX[ent.label_]}:~{slug(base)}"
+                ent._.entity_name = base
                 continue
             ent._.entity_id = f"{_PREFIX[ent.label_]}:~{slug(cleaned.text)}"
             ent._.entity_name = cleaned.text
@@ -492,15 +526,31 @@ class EntityLinker:
             else:
                 ent._.entity_id = f"person:~{slug(cleaned.text)}"
                 ent._.entity_name = cleaned.text
-        for group in cyr_groups.values():
-            # Inflected forms (Эдема Муратова / Эдем Муратов): the shortest form is nearly always the nominative.
-            best = min(group, key=lambda s: (_oblique(s.text), len(s.text), _a_endings(s.text), s.start))
-            name = _clean_span(best).text
+        cyr_full: list[tuple[tuple[str, ...], str, str]] = []
+        # full names first, so that a surname alone can join the full name whatever the order of mention
+        for group in sorted(cyr_groups.values(), key=lambda g: -max(len(e) for e in g)):
+            if doc.lang_ in _CYRILLIC_LANGS:
+                # every mention to the nominative; the form most mentions agree on names the person
+                bases = [base_form(_clean_span(ent)) for ent in group]
+                # ties: the shorter form (Тохтаров, not Тохтарова: the oblique forms are the longer ones)
+                name = max(bases, key=lambda b: (bases.count(b), -len(b), -bases.index(b)))
+            else:
+                # Inflected forms (Эдема Муратова / Эдем Муратов): the shortest form is nearly always the nominative.
+                best = min(group, key=lambda s: (_oblique(s.text), len(s.text), _a_endings(s.text), s.start))
+                name = _clean_span(best).text
             entry = self.gaz.lookup(name)
             eid = entry.id if entry is not None else f"person:~{slug(name)}"
+            display = entry.name if entry is not None else name
+            if entry is None and " " not in name and doc.lang_ in _CYRILLIC_LANGS:
+                # a surname alone ("— сказал Исмаилов") is the full name used elsewhere in the article
+                full = _match_person(key_tokens(name), full_names + cyr_full)
+                if full is not None:
+                    eid, display = full
+            if " " in display and entry is None:
+                cyr_full.append((key_tokens(display), eid, display))
             for ent in group:
                 ent._.entity_id = eid
-                ent._.entity_name = entry.name if entry is not None else name
+                ent._.entity_name = display
 
 
 def _supported(doc: Doc, ent: Span, entry: GazetteerEntry) -> bool:

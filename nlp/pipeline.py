@@ -8,6 +8,11 @@ and testable alone)::
 
 Callers make docs with ``nlp.make_doc(text)``, set ``doc._.published_at`` and run ``nlp.pipe(docs)``;
 :func:`analyse` does exactly that. Building takes a second or two, so :func:`get_pipeline` caches one per process.
+
+Language routing: :func:`analyse` gives each text to the pipeline of its language (:mod:`nlp.lang`): English texts
+(and languages we have no pipeline for) to the English pipeline it was handed, ``ru``/``uk``/``crh`` texts to a
+pipeline of that language with the same components, built on first need and cached (so an English-only process
+never loads natasha or the pymorphy3 dictionaries). Every pipeline writes the same ``Doc`` extensions.
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ from nlp import gazetteer_ruler as _gazetteer_ruler  # noqa: F401  (registers "c
 from nlp import linking as _linking  # noqa: F401  (registers "crimea_entity_linker")
 from nlp.linking import LINKED_LABELS
 
-__all__ = ["ALL_COMPONENTS", "MODEL", "analyse", "build", "enrichment", "get_pipeline"]
+__all__ = ["ALL_COMPONENTS", "MODEL", "analyse", "build", "enrichment", "get_pipeline", "language_pipeline"]
 
 extensions.register()
 
@@ -107,19 +112,52 @@ def make_docs(nlp: Language, texts_with_dates: Iterable[tuple[str, str | None]])
         yield doc
 
 
+@lru_cache(maxsize=8)
+def _language_cached(lang: str, with_parser: bool, components: tuple[str, ...]) -> Language:
+    from nlp.lang.build import build_language
+
+    wanted = [(name, module) for name, module in ALL_COMPONENTS if name in components]
+    return build_language(lang, wanted, with_parser=with_parser)
+
+
+def language_pipeline(lang: str, like: Language) -> Language:
+    """The cached ``lang`` pipeline with the same components (and parser or not) as the English pipeline ``like``;
+    ``like`` itself for English and for languages without a pipeline of their own."""
+    from nlp.lang.detect import PIPELINE_LANGUAGES
+
+    if lang not in PIPELINE_LANGUAGES:
+        return like
+    ours = {name for name, _ in ALL_COMPONENTS}
+    components = tuple(name for name in like.pipe_names if name in ours)
+    return _language_cached(lang, "parser" in like.pipe_names, components)
+
+
 def analyse(
     nlp: Language,
     texts_with_dates: Iterable[tuple[str, str | None]],
     batch_size: int = 16,
     n_process: int = 1,
 ) -> Iterator[Doc]:
-    """Process ``(text, published_at)`` pairs in batches; yields docs in input order.
+    """Process ``(text, published_at)`` pairs in batches, each text by the pipeline of its language; yields docs in
+    input order.
 
     With ``n_process > 1`` spaCy pickles docs between processes; the Doc extensions survive that because they live
     in ``doc.user_data``.
     """
-    docs = make_docs(nlp, texts_with_dates)
-    yield from nlp.pipe(docs, batch_size=batch_size, n_process=n_process)
+    from nlp.lang.detect import detect_language
+
+    pairs = list(texts_with_dates)
+    langs = [detect_language(text or "") for text, _ in pairs]
+    out: list[Doc | None] = [None] * len(pairs)
+    for lang in dict.fromkeys(langs):
+        where = [i for i, found in enumerate(langs) if found == lang]
+        pipeline = language_pipeline(lang, nlp)
+        docs = make_docs(pipeline, (pairs[i] for i in where))
+        for i, doc in zip(where, pipeline.pipe(docs, batch_size=batch_size, n_process=n_process), strict=True):
+            out[i] = doc
+    for doc in out:
+        assert doc is not None
+        yield doc
 
 
 def enrichment(doc: Doc) -> items.Enrichment:

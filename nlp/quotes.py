@@ -21,6 +21,7 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from items import Quote
+from nlp.lang.quotes_cyrillic import cyrillic_candidates
 from nlp.lexicons import words
 from nlp.translit import fold, key_tokens, to_latin
 
@@ -570,7 +571,7 @@ class _Finder:
             prev_cand = cand
             prev_para = para
         cands.extend(indirect)
-        cands.extend(_cyrillic_candidates(self))
+        cands.extend(cyrillic_candidates(self, _Candidate, _strip))
         cands.sort(key=lambda c: c.start)
         return cands
 
@@ -1002,7 +1003,8 @@ def find_quotes(doc: Doc) -> list[Quote]:
                         "PERSON",
                     )
         elif cand.fixed is not None:
-            _set(cand, cand.fixed, f"person:~{_slug(cand.fixed)}" if len(cand.fixed.split()) > 1 else None, "PERSON")
+            fallback_id = f"person:~{_slug(cand.fixed)}" if len(cand.fixed.split()) > 1 else None
+            _set(cand, cand.fixed, cand.speaker_id or fallback_id, cand.speaker_label or "PERSON")
         elif cand.pronoun:
             if history and history[-1][0] < cand.start:
                 _set(cand, *history[-1][1:])
@@ -1034,151 +1036,7 @@ def find_quotes(doc: Doc) -> list[Quote]:
     return out
 
 
-# --- Russian and Ukrainian ------------------------------------------------------------------------------------------
-# The English parser cannot read Cyrillic; these paragraphs get a small rule set over the usual news frames:
-# «…», — сказала она / сказал Иван Петров; X сообщил, что …; Как сообщила X, …; Об этом / Про це повідомила X.
-_CYR_CUE = (
-    r"(?:сказал|сказав|сообщил|повідомил|повідомив|рассказал|розповів|розповіл|отметил|зазначив|зазначил|заявил|"
-    r"заявив|подчеркнул|підкреслив|підкреслил|наголосив|наголосил|пояснил|пояснив|добавил|додав|додал|написал|"
-    r"написав|уточнил|уточнив|признал|визнав|визнал|заметил|напомнил|нагадав|нагадал)(?:а|и|о)?|"
-    r"говорит|говорить|каже|кажуть|говорят|пишет|пише|сообщает|повідомляє|заявляет|заявляє|отмечает|зазначає|"
-    r"рассказывает|розповідає|утверждает|стверджує"
-)
-_CYR_PRONOUN = r"(?:она|он|они|вона|він|вони)"
-_CAP = r"[А-ЯЁІЇЄҐ][а-яёіїєґ'’\-]+"
-_CYR_AFTER_RE = re.compile(rf"^\s*[,.]?\s*[—–-]+\s*(?P<cue>{_CYR_CUE})\b(?P<rest>[^.!?«»“”]*)", re.IGNORECASE)
-_CYR_INDIRECT_RE = re.compile(
-    rf"^(?P<pre>[^,]*(?:,[^,]*,)?[^,]*?)\s(?P<cue>{_CYR_CUE})(?:\s+[^,]{{1,40}})?,\s*(?:что|що|будто)\s+(?P<content>.+)$"
-)
-_CYR_AS_RE = re.compile(rf"^(?:Как|Як)\s+(?P<cue>{_CYR_CUE})\s+(?P<who>[^,]+),\s*(?P<content>.+)$")
-_CYR_WORDS_RE = re.compile(r"^(?:По словам|За словами|Со слов)\s+(?P<who>[^,]+),\s*(?P<content>.+)$")
-_CYR_THIS_RE = re.compile(rf"^(?:Об этом|Про це)\s+(?P<cue>{_CYR_CUE})\s+(?P<who>[^.!?]+)[.!?]?$")
-# fmt: off
-_CYR_PREP = frozenset([
-    "в", "во", "у", "на", "по", "с", "со", "к", "о", "об", "про", "за", "из", "від", "до", "как", "як",
-])
-# fmt: on
-
-
 def _is_cyrillic(text: str) -> bool:
+    """A mostly Cyrillic paragraph: left to :mod:`nlp.lang.quotes_cyrillic` (the English parse cannot read it)."""
     letters = [c for c in text if c.isalpha()]
     return bool(letters) and sum("\u0400" <= c <= "\u04ff" for c in letters) / len(letters) > 0.5
-
-
-def _cyr_name(phrase: str, prefer_last: bool) -> str | None:
-    """A personal name (a run of two or more capitalised words; its last two) in a phrase, else None."""
-    runs: list[list[str]] = []
-    current: list[str] = []
-    for word in re.findall(r"[\w'’\-]+", phrase):
-        if re.fullmatch(_CAP, word) and word.lower() not in _CYR_PREP:
-            current.append(word)
-        else:
-            if current:
-                runs.append(current)
-            current = []
-    if current:
-        runs.append(current)
-    runs = [r for r in runs if len(r) >= 2]
-    if not runs:
-        return None
-    run = runs[-1] if prefer_last else runs[0]
-    return " ".join(run[-2:])
-
-
-def _cyr_who(phrase: str) -> str:
-    phrase = phrase.strip(" ,.;:—–-")
-    name = _cyr_name(phrase, prefer_last=True)
-    if name:
-        return name
-    words = phrase.split()
-    while words and words[0].lower() in _CYR_PREP:
-        words = words[1:]
-    return " ".join(words)
-
-
-def _cyrillic_candidates(finder: _Finder) -> list[_Candidate]:
-    text = finder.text
-    out: list[_Candidate] = []
-    for p_index, (p_start, p_end) in enumerate(finder.paras):
-        if not finder.cyrillic[p_index]:
-            continue
-        spans = [d for d in finder.direct if p_start <= d.open_pos < p_end]
-        # direct quotes
-        prev: _Candidate | None = None
-        for d in spans:
-            after = text[d.close_pos : p_end]
-            before = text[p_start : d.open_pos]
-            before = re.split(r"[.!?»”]\s", before)[-1]
-            cand = _Candidate("direct", list(d.parts), None, None, span_start=d.open_pos, span_end=d.close_pos)
-            m = _CYR_AFTER_RE.match(after)
-            if m:
-                cand.cue = m.group("cue").lower()
-                rest = m.group("rest").strip()
-                if re.match(rf"^{_CYR_PRONOUN}\b", rest, re.IGNORECASE):
-                    cand.pronoun = True
-                else:
-                    cand.fixed = _cyr_who(rest) or None
-                    cand.pronoun = cand.fixed is None
-            elif before.rstrip().endswith(":") and _cyr_name(before, prefer_last=False):
-                cand.fixed = _cyr_name(before, prefer_last=False)
-            elif prev is not None:
-                prev.parts.extend(d.parts)
-                continue
-            else:
-                cand.inherit = "paragraph"
-            out.append(cand)
-            prev = cand
-        # indirect speech, sentence by sentence, outside quotation marks
-        masked = list(text[p_start:p_end])
-        for d in spans:
-            for i in range(max(d.open_pos, p_start), min(d.close_pos, p_end)):
-                masked[i - p_start] = "\x00"
-        para = "".join(masked)
-        sentences = [
-            (m.start() + p_start, m.end() + p_start)
-            for m in re.finditer(r"(?:[^.!?\x00]|[.!?](?=[^\s\x00]))+[.!?]?", para)
-        ]
-        prev_sentence: tuple[int, int] | None = None
-        for s_start, s_end in sentences:
-            s_start, s_end = _strip(text, s_start, s_end)
-            sentence = text[s_start:s_end]
-            if len(sentence) < 8:
-                continue
-            who: str | None = None
-            pronoun = False
-            content: tuple[int, int] | None = None
-            cue: str | None = None
-            if m := _CYR_AS_RE.match(sentence) or _CYR_WORDS_RE.match(sentence):
-                who = _cyr_who(m.group("who"))
-                cue = m.groupdict().get("cue") or "по словам"
-                content = (s_start + m.start("content"), s_end)
-            elif (m := _CYR_THIS_RE.match(sentence)) and prev_sentence is not None:
-                who = _cyr_who(m.group("who"))
-                cue = m.group("cue")
-                content = prev_sentence
-            elif m := _CYR_INDIRECT_RE.match(sentence):
-                pre = m.group("pre")
-                cue = m.group("cue")
-                if re.match(rf"^{_CYR_PRONOUN}\b", pre.strip(), re.IGNORECASE):
-                    pronoun = True
-                else:
-                    who = _cyr_name(pre, prefer_last=False)
-                content = (s_start + m.start("content"), s_end)
-            prev_sentence = (s_start, s_end)
-            if content is None or (who is None and not pronoun):
-                continue
-            c_start, c_end = _strip(text, *content)
-            while c_end > c_start and text[c_end - 1] in ".!?":
-                c_end -= 1
-            cand = _Candidate(
-                "indirect", [(c_start, c_end)], (cue or "").lower() or None, None, span_start=s_start, span_end=s_end
-            )
-            if pronoun:
-                # "Він розповів, що …": the person named last before
-                name = _cyr_name(text[p_start:s_start], prefer_last=True) or _cyr_name(text[:s_start], prefer_last=True)
-                cand.fixed = name
-                cand.pronoun = name is None
-            else:
-                cand.fixed = who
-            out.append(cand)
-    return out

@@ -97,10 +97,13 @@ class RelevanceScorer:
             and (e._.entity_id or "") not in _HOST_STATES
         )
         cyr_hits = 0
-        if is_cyrillic_doc(doc):
+        if doc.lang_ in {"ru", "uk"} or is_cyrillic_doc(doc):
             hits = list(_CYR_STEMS_RE.finditer(doc.text))
-            cyr_hits = len(hits) + sum(1 for m in hits if m.start() < lead_end)
+            lead_hits = sum(1 for m in hits if m.start() < lead_end)
+            cyr_hits = len(hits) + lead_hits
             weight = max(weight, float(cyr_hits))
+            # inflected Crimean names in the lead ("суд Симферополя", "в Старом Крыму") set the story in Crimea
+            lead_crimean = max(lead_crimean, lead_hits)
         score = weight / (weight + self.half) if weight > 0 else 0.0
         lead_rule = lead_crimean > 0 and lead_crimean >= lead_foreign
         if lead_rule:

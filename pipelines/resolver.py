@@ -33,6 +33,17 @@ ENTITY_FIELDS = ("person", "place", "org")
 _FIELD_LABELS = {"person": {"PERSON"}, "place": {"GPE", "LOC"}, "org": {"ORG"}}
 
 
+def _forms(value: str) -> list[str]:
+    """The value as typed and, for a Russian or Ukrainian name in another case, its nominative
+    ("place:Бахчисарае" is Bakhchysarai, "person:Рустема Велієва" is Рустем Велієв)."""
+    from nlp.lang.names import base_of_text  # pymorphy3 loads only when a Cyrillic filter needs it
+
+    if not any("\u0400" <= ch <= "\u04ff" for ch in value):
+        return [value]
+    base = base_of_text(value)
+    return [value] if base == value else [value, base]
+
+
 class GazetteerResolver:
     """``EntityResolver`` over the gazetteer, the store's linked entities and the ``~`` key form.
 
@@ -63,10 +74,11 @@ class GazetteerResolver:
         ids: set[str] = set(self._keys.resolve(field, value))
         if value.startswith(prefix) and len(value) > len(prefix):  # an id typed as such: person:person:x
             ids.add(value)
-        ids.update(self._gazetteer_ids(field, value))
-        key = name_key(value)
-        if key and self.store is not None:
-            ids.update(i for i in self._store_index().get(key, ()) if i.startswith(prefix))
+        for form in _forms(value):
+            ids.update(self._gazetteer_ids(field, form))
+            key = name_key(form)
+            if key and self.store is not None:
+                ids.update(i for i in self._store_index().get(key, ()) if i.startswith(prefix))
         return frozenset(ids)
 
     def _gazetteer_ids(self, field: str, value: str) -> set[str]:

@@ -87,15 +87,16 @@ def write_sources(site: DemoSite, directory: Path) -> Path:
     return path
 
 
-def store_with_corpus(db: Path, limit: int | None = None) -> list[str]:
-    """Put demo-corpus articles straight into a store (as a crawl would), without crawling; returns their ids."""
+def store_with_corpus(db: Path, limit: int | None = None, only: set[str] | None = None) -> list[str]:
+    """Put demo-corpus articles (the first ``limit``, or those whose demo ids are ``only``) straight into a store
+    (as a crawl would), without crawling; returns their ids."""
     from crawlers.fingerprint import Fingerprint
     from indexer.store import Store, article_id_for
     from monitor.demo.corpus import load_corpus
 
     ids = []
     with Store.open(db) as store:
-        for article in load_corpus()[:limit]:
+        for article in [a for a in load_corpus() if only is None or a.id in only][:limit]:
             url = f"http://127.0.0.1/{article.outlet}/{article.slug}"
             fingerprint = Fingerprint.of(article.text)
             record = {

@@ -280,7 +280,7 @@ def test_demo_run_crawls_enriches_indexes_alerts_and_reports(tmp_path: Path):
         wait_for("everything enriched and indexed",
                  lambda: scalar(db, "SELECT COUNT(*) FROM articles WHERE status != 'indexed'") == 0
                  and scalar(db, "SELECT COUNT(*) FROM job_runs WHERE kind = 'enrich' AND status = 'ok'") >= 1,
-                 60, proc, log)
+                 180, proc, log)  # the demo's Russian and Ukrainian articles load natasha and pymorphy3 too
         wait_for("polled again", lambda: scalar(db, "SELECT MIN(polls) FROM source_health") >= 2, 30, proc, log)
         metrics = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5).read().decode()
         status = run_cli(["status", "--json"], db, tmp_path / "demo-sources.toml")

@@ -6,6 +6,11 @@ term-set, range, boolean, boost); user text never goes through Tantivy's query-s
 Text fields exist twice: ``title``/``body``/``quotes`` with the English stemming analyzer ("en_stem") and
 ``*_folded`` copies with a lowercase + ASCII-folding analyzer (no stemming). A word matches either copy (so
 "searches" finds "searched" and "bagcasaray" finds "Bağçasaray"); phrases and prefixes use the folded copies.
+
+Russian and Ukrainian articles get a third copy, ``*_ru``, analysed with Tantivy's Snowball Russian stemmer (there
+is no Ukrainian one; the Russian rules take off most Ukrainian case endings too). A Cyrillic query word matches its
+stem there, and a stem of five letters or more also as a prefix, which joins noun and verb forms that Snowball
+leaves apart: ``обыск`` finds обыски, обысков and обыскали (stem ``обыска``), ``обшук`` finds обшуки and обшукали.
 """
 
 from __future__ import annotations
@@ -44,6 +49,9 @@ from indexer.search.resolver import EntityResolver
 __all__ = ["TantivyBackend", "escape_regex"]
 
 FOLDED = "crimea_folded"
+RU_STEM = "crimea_ru_stem"
+STEMMED_LANGS = frozenset({"ru", "uk"})
+STEM_PREFIX_MIN = 5  # shorter stems ("суд") would also match unrelated words ("судак") as a prefix
 TITLE_BOOST = 2.0
 FACET_SIZE = 20
 SNIPPET_CHARS = 220
@@ -83,6 +91,16 @@ def _stem_analyzer() -> tantivy.TextAnalyzer:
     )
 
 
+def _ru_stem_analyzer() -> tantivy.TextAnalyzer:
+    return (
+        tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+        .filter(tantivy.Filter.remove_long(40))
+        .filter(tantivy.Filter.lowercase())
+        .filter(tantivy.Filter.stemmer("russian"))
+        .build()
+    )
+
+
 def _folded_analyzer() -> tantivy.TextAnalyzer:
     return (
         tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -100,6 +118,7 @@ def build_schema() -> tantivy.Schema:
         # stemmed copies need no positions (phrases and prefixes use the folded copies): indexing ~1.7x faster
         sb.add_text_field(name, stored=True, tokenizer_name="en_stem", index_option="freq")
         sb.add_text_field(f"{name}_folded", stored=False, tokenizer_name=FOLDED)
+        sb.add_text_field(f"{name}_ru", stored=False, tokenizer_name=RU_STEM, index_option="freq")
     sb.add_text_field("url", stored=True, tokenizer_name="raw")
     for name in _KEYWORD_FIELDS[1:]:
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
@@ -174,7 +193,9 @@ class TantivyBackend:
                 _remove_index_files(self.index_dir)
                 self._index = tantivy.Index(self.schema, path=str(self.index_dir), reuse=True)
         self._index.register_tokenizer(FOLDED, _folded_analyzer())
+        self._index.register_tokenizer(RU_STEM, _ru_stem_analyzer())
         self._stem = _stem_analyzer()
+        self._ru_stem = _ru_stem_analyzer()
         self._fold = _folded_analyzer()
         self._lock = threading.Lock()
         self._open_writer: tantivy.IndexWriter | None = None
@@ -199,6 +220,8 @@ class TantivyBackend:
             for value in values:
                 out.add_text(name, value)
                 out.add_text(f"{name}_folded", value)
+                if doc.lang in STEMMED_LANGS:
+                    out.add_text(f"{name}_ru", value)
         out.add_text("url", doc.url)
         out.add_text("source", doc.source)
         out.add_text("lang", doc.lang)
@@ -364,7 +387,11 @@ class TantivyBackend:
                     fields.append((name, stemmed[0]))
                 fields.append((f"{name}_folded", folded[0]))
             tokens = dict(fields)
-            return self._any_field(tokens, lambda f: Q.term_query(schema, f, tokens[f]))
+            query = self._any_field(tokens, lambda f: Q.term_query(schema, f, tokens[f]))
+            if any("\u0400" <= ch <= "\u04ff" for ch in node.text):
+                ru = self._ru_term(node.text)
+                return Q.boolean_query([(tantivy.Occur.Should, query), (tantivy.Occur.Should, ru)])
+            return query
         if isinstance(node, Phrase):
             folded = self._fold_tokens(node.text)
             if not folded:
@@ -431,6 +458,18 @@ class TantivyBackend:
                 [(tantivy.Occur.Should, self._node(item, modality_any)) for item in node.items]
             )
         raise TypeError(f"not a query node: {node!r}")
+
+    def _ru_term(self, text: str) -> tantivy.Query:
+        """A Cyrillic word in the Russian-stemmed copies: its stem, or any word starting with a long stem."""
+        stems = self._ru_stem.analyze(text)
+        if not stems:
+            return tantivy.Query.empty_query()
+        stem = stems[0]
+        fields = [f"{name}_ru" for name in TEXT_FIELDS]
+        if len(stem) < STEM_PREFIX_MIN:
+            return self._any_field(fields, lambda f: tantivy.Query.term_query(self.schema, f, stem))
+        pattern = escape_regex(stem) + ".*"
+        return self._any_field(fields, lambda f: tantivy.Query.regex_query(self.schema, f, pattern))
 
     def _field(self, node: Field, modality_any: bool) -> tantivy.Query:
         Q = tantivy.Query
