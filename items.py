@@ -50,6 +50,8 @@ class ArticleItem:
     feed_title: str = ""
     feed_published_at: str | None = None
     redirect_urls: list[str] = field(default_factory=list)
+    discovered_from: str = ""  # the feed, sitemap or listing page that linked it
+    extraction_error: str = ""  # why extraction failed, if it did (the raw page is kept all the same)
     # Filled in by the pipelines:
     canonical_url: str = ""
     article_id: str = ""
@@ -77,6 +79,11 @@ class FetchFailure:
     permanent: bool
     http_status: int | None = None
     is_feed: bool = False  # a feed, sitemap or listing page rather than an article
+    # the page the server sent with an error status (a removed story's 404 or 410 is evidence too)
+    evidence: Evidence | None = None
+    final_url: str = ""
+    content_type: str = ""
+    fetched_at: str = ""
 
 
 # --- NLP results (written by nlp/, stored by pipelines/enrich.py) ------------------------------------------------

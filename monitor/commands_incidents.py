@@ -32,7 +32,7 @@ def _store() -> Any:
     from indexer.store import Store, StoreError
 
     try:
-        return Store.open(config.DB)
+        return Store.open(config.DB, create=False)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -97,7 +97,8 @@ def incidents_command(
         except ValueError:
             _fail(f"--since {since!r} is not a date YYYY-MM-DD", 2)
     with _store() as store:
-        cluster_pending(store, everything=recluster)
+        if not store.read_only:  # a read-only store shows the incidents as last clustered
+            cluster_pending(store, everything=recluster)
         rows = store.list_incidents(since=since)
         if parsed is not None:
             parsed = with_default_about(parsed)  # the incident list is about Crimea unless asked otherwise
@@ -121,7 +122,8 @@ def case_command(
     from pipelines.incidents import cluster_pending, incident_record, person_incidents
 
     with _store() as store:
-        cluster_pending(store)
+        if not store.read_only:
+            cluster_pending(store)
         ids = set(default_resolver(store).resolve("person", person))
         if person.startswith("person:"):
             ids.add(person)

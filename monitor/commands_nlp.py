@@ -93,7 +93,7 @@ def enrich_command(
     from pipelines.enrich import enrich
 
     out = Console(width=None if sys.stdout.isatty() else 180)
-    with Store.open(config.DB) as store:
+    with Store.open(config.DB, create=False) as store:
         pending = len(store.article_ids_with_status("fetched")) if not everything else sum(
             store.count_articles().values()
         )
