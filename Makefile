@@ -27,8 +27,12 @@ run: $(STAMP)
 	$(DEMO) incidents --limit 20
 	$(DEMO) alerts run --backfill
 	$(DEMO) status
-	@echo
-	@echo "Browse the demo data: CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor serve   # then open http://127.0.0.1:8080/"
+	@# a demo analyst with a random password, shown this once (the store keeps only its argon2 hash)
+	@pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
+	$(DEMO) users add demo-analyst --role analyst --password "$$pw" && \
+	echo && echo "Browse and review the demo data: CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor serve" && \
+	echo "then open http://127.0.0.1:8080/ and log in as demo-analyst with the password $$pw" && \
+	echo "(shown only now; set another with: CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor users passwd demo-analyst)"
 
 test: $(STAMP)
 	$(BIN)/pytest -q

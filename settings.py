@@ -103,9 +103,15 @@ ALERT_RETRY_BACKOFF_BASE = _env_float("ALERT_RETRY_BACKOFF_BASE", 0.5)
 ALERT_SEND_TIMEOUT = _env_float("ALERT_SEND_TIMEOUT", 10.0)  # seconds per webhook / SMTP / apprise send
 
 # --- web UI and REST API (crimea-monitor serve) ----------------------------------------------------------------
-# Bearer token for the write endpoints (POST /api/crawl, alert rule writes); empty disables them. Read-only
-# endpoints and pages never need it.
-API_TOKEN = _env("API_TOKEN", "")
+# Reading needs a login unless PUBLIC_READ (or `serve --public-read`) opens read-only access on purpose; writes
+# always need an analyst's session or API token (`crimea-monitor users token NAME`).
+PUBLIC_READ = _env_bool("PUBLIC_READ", False)
+SESSION_HOURS = _env_float("SESSION_HOURS", 12.0)  # a login lasts this long
+# After LOGIN_MAX_FAILURES failed logins for one account within LOGIN_WINDOW_SECONDS, that account is throttled
+# (every login attempt refused) until the window has passed; one client address gets LOGIN_CLIENT_MAX_FAILURES.
+LOGIN_MAX_FAILURES = _env_int("LOGIN_MAX_FAILURES", 10)
+LOGIN_CLIENT_MAX_FAILURES = _env_int("LOGIN_CLIENT_MAX_FAILURES", 30)
+LOGIN_WINDOW_SECONDS = _env_int("LOGIN_WINDOW_SECONDS", 900)
 WEB_HOST = _env("WEB_HOST", "127.0.0.1")  # loopback by default: exposing the UI is a deliberate choice
 WEB_PORT = _env_int("WEB_PORT", 8080)
 

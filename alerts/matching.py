@@ -5,7 +5,8 @@ reporting article (stemmed words, or folded exact words, as the search index doe
 match the canonical ids the resolver gives (an incident's victims, place and perpetrator, and every entity its
 articles mention); ``type:`` the incident's own type (an incident is actual by construction, so ``modality:`` changes
 nothing); ``source:``/``lang:`` any reporting article; ``date:`` any article's publication date or the
-incident's own date; ``has:quote`` a statement in any article; ``about:crimea`` a reporting article about Crimea.
+incident's own date; ``has:quote`` a statement in any article; ``about:crimea`` a reporting article about Crimea;
+``status:`` the incident's review status (new, confirmed, rejected, ...).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from functools import lru_cache
 
 import tantivy
 
+from indexer import reviews
 from indexer.query import About, And, DateRange, Field, Has, MatchAll, Node, Not, Or, Phrase, Prefix, Query, Term
 from indexer.search.resolver import EntityResolver
 from indexer.store import Store
@@ -45,6 +47,8 @@ class IncidentDoc:
     langs: set[str] = field(default_factory=set)
     dates: set[date] = field(default_factory=set)
     has_quote: bool = False
+    status: str = "new"  # the review status
+    reviewed_at: str | None = None
     about_crimea: bool = False
     _stems: set[str] | None = None
     _folded: list[list[str]] | None = None
@@ -73,7 +77,8 @@ def incident_doc(store: Store, incident_id: str) -> IncidentDoc | None:
     row = store.incident(incident_id)
     if row is None:
         return None
-    doc = IncidentDoc(row["id"], row["type"])
+    review = reviews.review(store, row["id"])
+    doc = IncidentDoc(row["id"], row["type"], status=review["status"], reviewed_at=review["reviewed_at"])
     for key in ("place_id", "perpetrator_id"):
         if row[key]:
             doc.entities.add(row[key])
@@ -141,6 +146,8 @@ def _eval(node: Node, doc: IncidentDoc, resolver: EntityResolver, modality_any: 
             return node.value in doc.sources
         if node.name == "lang":
             return node.value in doc.langs
+        if node.name == "status":
+            return node.value == doc.status
         return False
     if isinstance(node, DateRange):
         return any((node.start is None or d >= node.start) and (node.end is None or d <= node.end) for d in doc.dates)

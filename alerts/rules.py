@@ -192,7 +192,7 @@ def _rule(path: Path, n: int, raw: Any, channels: dict[str, Channel]) -> Rule:
     if not isinstance(text, str) or not text.strip():
         raise AlertConfigError(f"{where}: query is missing (a query in the search language, e.g. \"type:detention\")")
     try:
-        query = parse(text)
+        query = parse(text, incidents=True)
     except QuerySyntaxError as exc:
         raise AlertConfigError(f"{where}: query: {exc}") from None
     min_sources = raw.get("min_sources", 1)

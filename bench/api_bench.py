@@ -112,7 +112,8 @@ def free_port() -> int:
 
 def start_server(db: Path, port: int, workers: int) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CRIMEA_MONITOR_")}
-    env.update(CRIMEA_MONITOR_DB=str(db), CRIMEA_MONITOR_SEARCH_BACKEND="tantivy")
+    # reads without a login: the bench measures search, not session lookups
+    env.update(CRIMEA_MONITOR_DB=str(db), CRIMEA_MONITOR_SEARCH_BACKEND="tantivy", CRIMEA_MONITOR_PUBLIC_READ="true")
     process = subprocess.Popen(
         [sys.executable, "-m", "monitor", "serve", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers)],

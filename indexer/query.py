@@ -65,6 +65,8 @@ ENTITY_FIELDS = ("person", "place", "org")
 FILTER_FIELDS = (*ENTITY_FIELDS, "type", "source", "lang")
 KNOWN_FIELDS = (*FILTER_FIELDS, "date", "has", "modality", "about")
 ABOUT_VALUES = ("crimea", "any")
+#: ``status:`` filters incidents by their review (alert rules, incident exports); articles have no review status
+STATUS_VALUES = ("new", "confirmed", "rejected", "merged", "split")
 HAS_VALUES = ("quote",)
 MODALITY_VALUES = ("any", "actual")
 
@@ -151,6 +153,7 @@ class Query:
     root: Node
     modality_any: bool = False
     text: str = field(default="", compare=False)
+    uses_status: bool = field(default=False, compare=False)  # has a status: filter (incident queries only)
 
 
 # -------------------------------------------------------------------------------------------------- errors
@@ -289,8 +292,10 @@ class _Modality:
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, incidents: bool = False) -> None:
         self.text = text
+        self.incidents = incidents
+        self.uses_status = False
         self.lexer = _Lexer(text)
         self.toks = self.lexer.tokens()
         self.i = 0
@@ -443,6 +448,8 @@ class _Parser:
     def field(self, tok: _Tok) -> Node | _Modality:
         name = tok.name.lower()
         value_pos = tok.pos + len(tok.name) + 1
+        if name == "status":
+            return self.status(tok.text, tok.pos, value_pos)
         if name not in KNOWN_FIELDS:
             raise self.error(
                 f"unknown field {tok.name!r}", tok.pos, "one of " + ", ".join(f"{f}:" for f in KNOWN_FIELDS)
@@ -471,6 +478,15 @@ class _Parser:
         if not _ALNUM.search(value):
             raise self.error(f"{name}: value has no letters or digits", value_pos, f"a value after '{name}:'")
         return Field(name, value)
+
+    def status(self, value: str, pos: int, value_pos: int) -> Field:
+        if not self.incidents:
+            raise self.error("status: filters incidents by their review; use it in alert rules, not in an "
+                             "article search", pos, "a field for articles: " + ", ".join(f"{f}:" for f in KNOWN_FIELDS))
+        if value.strip().lower() not in STATUS_VALUES:
+            raise self.error(f"unknown status {value!r}", value_pos, "one of " + ", ".join(STATUS_VALUES))
+        self.uses_status = True
+        return Field("status", value.strip().lower())
 
     def date(self, value: str, pos: int) -> DateRange:
         if ".." in value:
@@ -509,15 +525,18 @@ def _flatten(kind: type, items: list) -> Node:
     return kind(tuple(out))
 
 
-def parse(text: str) -> Query:
-    """Parse ``text`` into a :class:`Query`; raises :class:`QuerySyntaxError` when it is malformed."""
+def parse(text: str, incidents: bool = False) -> Query:
+    """Parse ``text`` into a :class:`Query`; raises :class:`QuerySyntaxError` when it is malformed.
+
+    ``incidents``: the query selects incidents (an alert rule), so ``status:`` (their review status) is allowed.
+    """
     if not isinstance(text, str):
         raise TypeError("query text must be a str")
     if len(text) > MAX_LENGTH:
         raise QuerySyntaxError(
             f"query longer than {MAX_LENGTH} characters", MAX_LENGTH, "a shorter query", text[:MAX_LENGTH]
         )
-    parser = _Parser(text)
+    parser = _Parser(text, incidents)
     root = parser.parse()
     if isinstance(root, _Modality):
         parser.modality.append(root)
@@ -532,7 +551,7 @@ def parse(text: str) -> Query:
                 text,
             )
         modality_any = flag.value == "any"
-    return Query(root=root, modality_any=modality_any, text=text)
+    return Query(root=root, modality_any=modality_any, text=text, uses_status=parser.uses_status)
 
 
 def mentions_about(node: Node) -> bool:
@@ -557,4 +576,4 @@ def with_default_about(query: Query | None, what: str = "crimea") -> Query:
     if isinstance(root, MatchAll):
         items = ()
     return Query(root=And((*items, About(what))) if items else About(what), modality_any=query.modality_any,
-                 text=query.text)
+                 text=query.text, uses_status=query.uses_status)

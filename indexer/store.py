@@ -1353,12 +1353,15 @@ class Store:
         return self.conn.execute(sql, params).fetchall()
 
     def incident_articles(self, incident_id: str) -> list[sqlite3.Row]:
-        """The articles reporting an incident, first report first."""
+        """The articles reporting an incident (its mentions' and those an analyst attached), first report first."""
         return self.conn.execute(
             "SELECT DISTINCT a.id, a.url, a.title, a.text, a.source_id, a.lang, a.published_at, a.first_seen_at, "
-            "a.near_duplicate_of, a.about_crimea FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
-            "WHERE m.incident_id = ? ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
-            (incident_id,),
+            "a.near_duplicate_of, a.about_crimea FROM articles a WHERE a.id IN (SELECT article_id "
+            "FROM incident_mentions WHERE incident_id = ? UNION SELECT article_id FROM incident_article_pins "
+            "WHERE incident_id = ? AND action = 'attach') AND a.id NOT IN (SELECT article_id "
+            "FROM incident_article_pins WHERE incident_id = ? AND action = 'detach') "
+            "ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
+            (incident_id, incident_id, incident_id),
         ).fetchall()
 
     def incident_quotes(self, incident_id: str) -> list[sqlite3.Row]:
@@ -1384,6 +1387,16 @@ class Store:
         quotes = self.conn.execute(f"SELECT COUNT(*) FROM quotes WHERE article_id IN ({ids})", (incident_id,))
         return {"entities": entities, "types": actual, "types_any": any_types,
                 "has_quote": ["quote"] if quotes.fetchone()[0] else []}
+
+    def merge_candidates(self, incident_id: str, limit: int = 30) -> list[sqlite3.Row]:
+        """Active incidents of the same type, nearest in date first: what an analyst may merge this one into."""
+        return self.conn.execute(
+            "SELECT o.id, o.type, o.event_date, o.first_reported_at, o.place_text FROM incidents i "
+            "JOIN incidents o ON o.type = i.type AND o.status = 'active' AND o.id != i.id WHERE i.id = ? "
+            "ORDER BY ABS(julianday(COALESCE(o.date_start, substr(o.first_reported_at, 1, 10))) - "
+            "julianday(COALESCE(i.date_start, substr(i.first_reported_at, 1, 10)))), o.seq LIMIT ?",
+            (incident_id, limit),
+        ).fetchall()
 
     def incident_state(self, incident_id: str) -> tuple[str, str] | None:
         """(status, type) of this exact id, not following merges."""

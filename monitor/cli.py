@@ -222,7 +222,9 @@ from monitor import (  # noqa: E402, F401
     commands_daemon,
     commands_incidents,
     commands_nlp,
+    commands_review,
     commands_search,
+    commands_users,
     commands_web,
 )
 

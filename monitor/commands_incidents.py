@@ -77,17 +77,31 @@ def incidents_command(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per incident, one per line.")] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many incidents.")] = 50,
     recluster: Annotated[bool, typer.Option("--recluster", help="Cluster every article again first.")] = False,
+    status: Annotated[list[str] | None, typer.Option(
+        "--status", help="Only incidents with this review status (new, confirmed, rejected); repeat for several.")
+    ] = None,
+    fmt: Annotated[str | None, typer.Option(
+        "--format", help="csv, jsonl or uwazi (a CSV for HURIDOCS Uwazi's import): every matching incident, oldest "
+                         "first, without --limit. `incidents export` is short for --format csv.")] = None,
 ) -> None:
-    """Incidents (real-world events clustered across reports), newest first."""
+    """Incidents (real-world events clustered across reports), newest first; `incidents export` writes them out."""
     from alerts.matching import incident_doc, matches
-    from indexer.query import QuerySyntaxError, parse, with_default_about
+    from indexer.query import STATUS_VALUES, QuerySyntaxError, parse, with_default_about
     from pipelines.alerting import default_resolver
+    from pipelines.exports import FORMATS
     from pipelines.incidents import cluster_pending, incident_record
 
+    if query == "export":  # the verb, not a search for the word (that is '"export"')
+        query, fmt = None, fmt or "csv"
+    if fmt is not None and fmt not in FORMATS:
+        _fail(f"--format {fmt!r}: use one of {', '.join(FORMATS)}", 2)
+    bad = [s for s in status or [] if s not in STATUS_VALUES]
+    if bad:
+        _fail(f"--status {bad[0]!r}: use one of {', '.join(STATUS_VALUES)}", 2)
     parsed = None
     if query:
         try:
-            parsed = parse(query)
+            parsed = parse(query, incidents=True)
         except QuerySyntaxError as exc:
             sys.stderr.write(f"error: invalid query: {exc}\n{exc.pointer()}\n")
             raise typer.Exit(2) from None
@@ -99,7 +113,23 @@ def incidents_command(
     with _store() as store:
         if not store.read_only:  # a read-only store shows the incidents as last clustered
             cluster_pending(store, everything=recluster)
+        if fmt is not None:
+            from pipelines.exports import incident_rows
+
+            chosen = None
+            if parsed is not None:
+                resolver = default_resolver(store)
+                chosen = {r["id"] for r in store.list_incidents(since=since)
+                          if (doc := incident_doc(store, r["id"])) and matches(parsed, doc, resolver)}
+            rows_out = [r for r in incident_rows(store, status, since) if chosen is None or r["id"] in chosen]
+            sys.stdout.write(FORMATS[fmt](rows_out))
+            return
         rows = store.list_incidents(since=since)
+        if status:
+            from indexer import reviews
+
+            status_of = reviews.statuses(store, [r["id"] for r in rows])
+            rows = [r for r in rows if status_of[r["id"]] in status]
         if parsed is not None:
             parsed = with_default_about(parsed)  # the incident list is about Crimea unless asked otherwise
             resolver = default_resolver(store)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Annotated
 
@@ -39,16 +40,23 @@ def serve(
     host: Annotated[str, typer.Option(help="Address to listen on (CRIMEA_MONITOR_WEB_HOST).")] = config.WEB_HOST,
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port (CRIMEA_MONITOR_WEB_PORT).")] = config.WEB_PORT,
     workers: Annotated[int, typer.Option(min=1, max=64, help="Server processes.")] = 1,
+    public_read: Annotated[bool, typer.Option(
+        "--public-read", help="Let anyone read without logging in (CRIMEA_MONITOR_PUBLIC_READ); writing still needs "
+                              "an analyst's login or token.")] = config.PUBLIC_READ,
 ) -> None:
-    """Serve the web UI and the REST API on the store (read-only unless CRIMEA_MONITOR_API_TOKEN is set)."""
+    """Serve the web UI and the REST API on the store: reading needs a login unless --public-read."""
     import uvicorn
 
     from monitor.web.workers import WorkersFailed, listen, serve_workers
 
     _catch_up_index()
-    if host not in ("127.0.0.1", "localhost", "::1") and not config.API_TOKEN:
-        console.print(f"[yellow]note:[/] serving on {host}: anyone who can reach it can read the store "
-                      "(write endpoints stay disabled without CRIMEA_MONITOR_API_TOKEN)")
+    if public_read:
+        # the app is built from settings in each server process: they inherit the environment
+        os.environ["CRIMEA_MONITOR_PUBLIC_READ"] = "true"
+        config.PUBLIC_READ = True
+        if host not in ("127.0.0.1", "localhost", "::1"):
+            console.print(f"[yellow]note:[/] serving on {host} with --public-read: anyone who can reach it can read "
+                          "the store (victims' names included)")
     console.print(f"Crimea Monitor on http://{'[' + host + ']' if ':' in host else host}:{port}/ (store {_db()})")
     options = {"log_level": "warning", "access_log": False, "server_header": False}
     try:

@@ -67,6 +67,12 @@ def matching_incidents(store: Store, rule: Rule, resolver: EntityResolver, docs:
     return out
 
 
+def _reviewed_since(rule: Rule, doc: IncidentDoc | None, since: str) -> bool:
+    # a rule on the review status ("the verified channel") is about decisions: an old incident confirmed after the
+    # rule was made is news to it
+    return rule.query.uses_status and doc is not None and (doc.reviewed_at or "") >= since
+
+
 def run_alerts(store: Store, config: AlertConfig, *, resolver: EntityResolver | None = None, backfill: bool = False,
                deliver: bool = True) -> AlertRunReport:
     """Fire every rule on the incidents new to it, then deliver. A rule that fails (a store error, a bug its query
@@ -98,7 +104,8 @@ def _fire(store: Store, rule: Rule, resolver: EntityResolver, docs: _Docs, backf
     for row in matching_incidents(store, rule, resolver, docs):
         # new to the rule: some report of it reached the monitor after the rule was created (an incident that
         # re-clustering made out of older reports is not news)
-        if not backfill and store.incident_known_seq(row["id"]) <= registered["created_seq"]:
+        if (not backfill and store.incident_known_seq(row["id"]) <= registered["created_seq"]
+                and not _reviewed_since(rule, docs.get(row["id"]), registered["created_at"])):
             continue
         if store.alerted(rule.name, row["id"]):
             continue

@@ -31,6 +31,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from typing import Any, Protocol
 
+from indexer import reviews
 from indexer.store import Store
 
 __all__ = [
@@ -565,6 +566,7 @@ class StoreRepository:
         self.origins: dict[str, str] = {}  # the same for every article clustered again in this run
         self._cache: dict[str, list[tuple[str, Profile]]] = {}
         self._context: dict[str, frozenset[str]] = {}
+        self.excluded: set[str] = set()  # incidents an analyst detached the current article from
 
     def start_article(self, article_id: str, previous: dict[str, str]) -> None:
         self.pending.discard(article_id)
@@ -588,7 +590,7 @@ class StoreRepository:
                 mention = replace(mention, context_victims=self.context(mention.article_id) - mention.victims)
                 by_incident.setdefault(row["incident_id"], []).append(mention)
             self._cache[event_type] = [(i, Profile.of(ms)) for i, ms in by_incident.items()]
-        return self._cache[event_type]
+        return [(i, p) for i, p in self._cache[event_type] if i not in self.excluded]
 
     def _forget(self, event_type: str) -> None:
         self._cache.pop(event_type, None)
@@ -615,8 +617,10 @@ class StoreRepository:
         # incident that is something else or whose old id now leads to another incident
         incident_id = incident_id_for(group[0].event_id)
         n = 0
+        # nor by one an analyst decided on (a split or rejected incident stays as the analyst left it)
         while (state := self.store.incident_state(incident_id)) is not None and (
-                state != ("withdrawn", group[0].type) or self.store.has_successor(incident_id)):
+                state != ("withdrawn", group[0].type) or self.store.has_successor(incident_id)
+                or reviews.reviewed(self.store, [incident_id])):
             n += 1
             incident_id = incident_id_for(f"{group[0].event_id}#{n}")
         return incident_id
@@ -642,6 +646,10 @@ class StoreRepository:
         self.changed.add(incident_id)
 
     def merge(self, keep: str, others: list[str]) -> None:
+        # an incident an analyst decided on is never merged away by the machine
+        others = [o for o in others if o not in reviews.reviewed(self.store, others)]
+        if not others:
+            return
         self.store.merge_incidents(keep, others)
         self._cache.clear()
         self.report.merged += len(others)
@@ -725,7 +733,7 @@ def summarise(store: Store, incident_id: str) -> None:
     sources = {row["source_id"] for row in store.incident_articles(incident_id) if row["id"] in originals}
     place_row = names.get(place_id) if place_id else None
     perpetrator_text = next((r["perpetrator_text"] for r in rows if r["perpetrator_id"] == perpetrator_id), None)
-    store.update_incident(incident_id, {
+    summary = {
         "status": "active",
         "event_date": dated[0]["event_date"] if dated else None,
         "date_precision": dated[0]["date_precision"] if dated else None,
@@ -745,7 +753,9 @@ def summarise(store: Store, incident_id: str) -> None:
         "article_count": len({r["article_id"] for r in rows}),
         "source_count": len(sources),
         "recap_only": int(all(r["is_recap"] for r in rows)),
-    })
+    }
+    summary.update(reviews.column_overrides(store, incident_id))  # what an analyst set wins
+    store.update_incident(incident_id, summary)
 
 
 def cluster_fingerprint(mentions: Sequence[Mention], context: frozenset[str]) -> str:
@@ -792,7 +802,8 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
             repo.start_article(article_id, store.detach_article_mentions(article_id))
             if repo.previous:
                 repo._cache.clear()
-            link_groups(repo, article_groups(mentions, window, context), window)
+            link_groups(repo, _place_pinned(store, repo, article_id, article_groups(mentions, window, context)), window)
+            repo.excluded = set()
             retired = repo.settle()
             changed = (repo.changed | {store.resolve_incident(i) or i for i in repo.previous.values()}) - retired
             for incident_id in changed:
@@ -805,6 +816,29 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
         with store.transaction():
             summarise(store, incident_id)
     return report
+
+
+def _place_pinned(store: Store, repo: StoreRepository, article_id: str,
+                  groups: list[list[Mention]]) -> list[list[Mention]]:
+    """Put the groups of an article an analyst placed where the analyst put it; returns the others.
+
+    A group joins the incident the article is attached to when their types agree (the incident's type, or the type
+    clustering gave it before an analyst corrected it); the incidents the article was detached from are no
+    candidates for the others.
+    """
+    pins = reviews.article_pins(store, article_id)
+    if not pins:
+        return groups
+    repo.excluded = {i for i, action in pins.items() if action == "detach"}
+    attached = {i: reviews.clustered_types(store, i) for i, action in pins.items() if action == "attach"}
+    rest = []
+    for group in groups:
+        target = next((i for i, types in attached.items() if group[0].type in types), None)
+        if target is None:
+            rest.append(group)
+        else:
+            repo.join(target, group)
+    return rest
 
 
 # ------------------------------------------------------------------------------------------------ reading

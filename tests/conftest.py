@@ -59,6 +59,22 @@ def crawl_json(db: Path, sources: Path, *args: str) -> dict[str, dict]:
     return {report["source_id"]: report for report in json.loads(result.stdout)}
 
 
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium driven by Playwright (browser tests skip when it is missing)."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 @pytest.fixture(scope="module")
 def demo_site():
     with DemoSite(slow_seconds=4.0) as site:

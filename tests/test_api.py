@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -25,7 +26,6 @@ from items import Evidence
 from monitor.web.app import CSP, create_app
 from tests.conftest import store_with_corpus
 
-TOKEN = "t0ken-for-tests-only"
 XSS_TITLE = 'Night raid report <script>window.__xss = "title"; alert("title")</script>'
 XSS_TEXT = (
     "Officers searched the home of a Crimean Tatar activist in Bakhchysarai on Tuesday, xsspayload witnesses said.\n\n"
@@ -55,6 +55,16 @@ def add_hostile_article(db: Path) -> str:
     return XSS_ID
 
 
+def token_for(db: Path, name: str = "api-analyst", role: str = "analyst") -> str:
+    """A new API token of an account with this role (made on first use)."""
+    from indexer import users
+
+    with Store.open(db) as store:
+        if users.get(store, name) is None:
+            users.add(store, name, role, "long-enough-password")
+        return users.new_token(store, name)
+
+
 def build_web_store(db: Path) -> None:
     """Demo corpus + the hostile article, enriched, indexed and clustered into incidents."""
     from pipelines.enrich import enrich
@@ -78,7 +88,7 @@ def web_db(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def client(web_db: Path) -> TestClient:
-    with TestClient(create_app(web_db, api_token=TOKEN, sources=web_db.parent / "none.toml")) as c:
+    with TestClient(create_app(web_db, public_read=True, sources=web_db.parent / "none.toml")) as c:
         yield c
 
 
@@ -345,7 +355,8 @@ class _FailingBackend:
 
 
 def test_errors_never_leak_tracebacks(web_db):
-    app = create_app(web_db, backend=_FailingBackend(RuntimeError("secret internals at /srv/x.py line 3")))
+    app = create_app(web_db, public_read=True,
+                     backend=_FailingBackend(RuntimeError("secret internals at /srv/x.py line 3")))
     with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/api/search", params={"q": "crimea"})
         assert r.status_code == 500
@@ -368,7 +379,7 @@ def test_the_largest_snapshot_id_is_a_plain_404(client):
 
 
 def test_every_response_has_the_security_headers_errors_included(web_db):
-    app = create_app(web_db, backend=_FailingBackend(RuntimeError("boom")))
+    app = create_app(web_db, public_read=True, backend=_FailingBackend(RuntimeError("boom")))
     with TestClient(app, raise_server_exceptions=False) as c:
         for path, status in (("/api/search?q=crimea", 500), ("/search?q=crimea", 500), ("/no-such-page", 404),
                              ("/api/search", 422), ("/api/search?q=(", 400), ("/", 200)):
@@ -380,21 +391,23 @@ def test_every_response_has_the_security_headers_errors_included(web_db):
 
 
 def test_backend_down_is_503(web_db):
-    app = create_app(web_db, backend=_FailingBackend(SearchBackendUnavailable("Elasticsearch at 127.0.0.1:9 refused")))
+    app = create_app(web_db, public_read=True,
+                     backend=_FailingBackend(SearchBackendUnavailable("Elasticsearch at 127.0.0.1:9 refused")))
     with TestClient(app) as c:
         r = c.get("/api/search", params={"q": "crimea"})
         assert r.status_code == 503 and "refused" in r.json()["error"]
 
 
 # ----------------------------------------------------------------------------------------- writes/tokens
-def test_write_endpoints_need_the_token(client, web_db):
+def test_write_endpoints_need_an_analyst(client, web_db):
     assert client.post("/api/crawl").status_code == 401
     r = client.post("/api/crawl", headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
-    assert client.post("/api/crawl", headers={"Authorization": f"Basic {TOKEN}"}).status_code == 401
-    with TestClient(create_app(web_db, api_token="")) as no_token:
-        r = no_token.post("/api/crawl", headers={"Authorization": "Bearer "})
-        assert r.status_code == 403 and "CRIMEA_MONITOR_API_TOKEN" in r.json()["error"]
+    token = token_for(web_db)
+    assert client.post("/api/crawl", headers={"Authorization": f"Basic {token}"}).status_code == 401
+    viewer = token_for(web_db, "api-viewer", "viewer")
+    r = client.post("/api/crawl", headers={"Authorization": f"Bearer {viewer}"})
+    assert r.status_code == 403 and "analyst role" in r.json()["error"]
 
 
 def test_crawl_through_the_api(tmp_path, demo_site):
@@ -402,7 +415,7 @@ def test_crawl_through_the_api(tmp_path, demo_site):
 
     sources = write_sources(demo_site, tmp_path)
     db = tmp_path / "crawl.db"
-    auth = {"Authorization": f"Bearer {TOKEN}"}
+    auth = {"Authorization": f"Bearer {token_for(db)}"}
     scratch = tmp_path / "tmp"  # the temporary folder of the server and its crawl: other processes share /tmp
     scratch.mkdir()
     with pytest.MonkeyPatch.context() as mp:
@@ -410,14 +423,14 @@ def test_crawl_through_the_api(tmp_path, demo_site):
             mp.setenv(key, value)
         mp.setenv("TMPDIR", str(scratch))
         mp.setattr(tempfile, "tempdir", str(scratch))
-        with TestClient(create_app(db, api_token=TOKEN, sources=sources)) as c:
+        with TestClient(create_app(db, sources=sources)) as c:
             r = c.post("/api/crawl", json={"sources": ["no-such-source"]}, headers=auth)
             assert r.status_code == 422 and "'no-such-source' is not an enabled source" in r.json()["error"]
             r = c.post("/api/crawl", json={"sources": ["demo-steppe-courier"]}, headers=auth)
             assert r.status_code == 202 and r.json()["job"]["running"]
             assert c.post("/api/crawl", json={}, headers=auth).status_code == 409  # one at a time
             deadline = time.monotonic() + 120
-            while (job := c.get("/api/crawl").json()["job"])["running"]:
+            while (job := c.get("/api/crawl", headers=auth).json()["job"])["running"]:
                 assert time.monotonic() < deadline, "crawl did not finish"
                 time.sleep(0.5)
     assert job["exit_code"] == 0, job
@@ -475,8 +488,8 @@ channels = ["console"]
 def test_alert_rules_read_and_write(tmp_path, web_db):
     alerts = tmp_path / "alerts.toml"
     alerts.write_text(ALERTS_TOML, encoding="utf-8")
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    with TestClient(create_app(web_db, api_token=TOKEN, alerts=alerts)) as c:
+    auth = {"Authorization": f"Bearer {token_for(web_db)}"}
+    with TestClient(create_app(web_db, public_read=True, alerts=alerts)) as c:
         body = c.get("/api/alerts/rules").json()
         assert [r["name"] for r in body["rules"]] == ["disappearances"]
         assert {"name": "hook", "type": "webhook"} in body["channels"]
@@ -503,6 +516,12 @@ def test_alert_rules_read_and_write(tmp_path, web_db):
     from alerts.rules import load_alerts
 
     assert [r.name for r in load_alerts(alerts).rules] == ["disappearances"]
+    from indexer import audit
+
+    with Store.open(web_db) as store:  # rule changes are in the audit trail, with the rule before and after
+        changes = [e for e in audit.entries(store, subjects=["rule:disappearances", "rule:searches"])]
+    assert [e["action"] for e in changes][:2] == ["rule.delete", "rule.put"]
+    assert changes[0]["before"]["query"] == 'type:search place:"Bakhchysarai"' and changes[0]["after"] is None
 
 
 def test_rule_edits_keep_the_file_mode(tmp_path, web_db):
@@ -515,8 +534,8 @@ def test_rule_edits_keep_the_file_mode(tmp_path, web_db):
     if os.getuid() == 0:  # only root can give the file to someone else
         os.chown(alerts, 12345, 12346)
     owner = (os.stat(alerts).st_uid, os.stat(alerts).st_gid)
-    auth = {"Authorization": f"Bearer {TOKEN}"}
-    with TestClient(create_app(web_db, api_token=TOKEN, alerts=alerts)) as c:
+    auth = {"Authorization": f"Bearer {token_for(web_db)}"}
+    with TestClient(create_app(web_db, public_read=True, alerts=alerts)) as c:
         for name in ("searches", "disappearances"):
             r = c.put(f"/api/alerts/rules/{name}", json={"query": "type:search", "channels": ["console"]},
                       headers=auth)
@@ -530,9 +549,9 @@ def test_rule_descriptions_with_control_characters_and_huge_digests(tmp_path, we
 
     alerts = tmp_path / "alerts.toml"
     alerts.write_text(ALERTS_TOML, encoding="utf-8")
-    auth = {"Authorization": f"Bearer {TOKEN}"}
+    auth = {"Authorization": f"Bearer {token_for(web_db)}"}
     description = "tab\there, DEL \x7f, BEL \x07, quote \" and backslash \\ \u2028 end"
-    with TestClient(create_app(web_db, api_token=TOKEN, alerts=alerts)) as c:
+    with TestClient(create_app(web_db, public_read=True, alerts=alerts)) as c:
         r = c.put("/api/alerts/rules/odd", json={"query": "type:search", "channels": ["console"],
                                                  "description": description}, headers=auth)
         assert r.status_code == 200, r.text
@@ -562,7 +581,7 @@ def test_serve_command_serves_on_loopback(tmp_path, web_db):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    process = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--port", str(port)],
+    process = subprocess.Popen([sys.executable, "-m", "monitor", "serve", "--port", str(port), "--public-read"],
                                env=cli_env(db), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 30
@@ -619,7 +638,10 @@ def test_the_server_keeps_to_its_spec(web_db, tmp_path):
     body the server answers must be in its spec."""
     alerts = tmp_path / "alerts.toml"  # rule writes go to a scratch file
     alerts.write_text('[channels.console]\ntype = "console"\n', encoding="utf-8")
-    app = create_app(web_db, api_token=TOKEN, sources=tmp_path / "none.toml", alerts=alerts)
+    token = token_for(web_db)  # an analyst's: the run may review incidents of a copy of the store
+    db = tmp_path / "spec.db"
+    shutil.copy(web_db, db)
+    app = create_app(db, sources=tmp_path / "none.toml", alerts=alerts)
     schema = schemathesis.openapi.from_asgi("/openapi.json", app)
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 12
@@ -630,7 +652,7 @@ def test_the_server_keeps_to_its_spec(web_db, tmp_path):
                   suppress_health_check=list(HealthCheck))
         def agrees(case: schemathesis.Case) -> None:
             # any string is a schema-valid query, and a malformed one is a documented 400: not a rejected request
-            case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"},
+            case.call_and_validate(headers={"Authorization": f"Bearer {token}"},
                                    excluded_checks=[schemathesis.checks.positive_data_acceptance])
 
         agrees()

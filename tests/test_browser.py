@@ -14,11 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import CHROMIUM
 from tests.test_api import XSS_ID, build_web_store
-
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 pytestmark = pytest.mark.skipif(
     shutil.which(CHROMIUM) is None,
@@ -35,7 +32,7 @@ def server(tmp_path_factory):
 
     db = tmp_path_factory.mktemp("browser") / "monitor.db"
     build_web_store(db)
-    config = uvicorn.Config(create_app(db, api_token=""), host="127.0.0.1", port=0, log_level="warning",
+    config = uvicorn.Config(create_app(db, public_read=True), host="127.0.0.1", port=0, log_level="warning",
                             access_log=False)
     srv = uvicorn.Server(config)
     thread = threading.Thread(target=srv.run, daemon=True)
@@ -48,16 +45,6 @@ def server(tmp_path_factory):
     yield f"http://127.0.0.1:{port}", db
     srv.should_exit = True
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

@@ -121,7 +121,7 @@ def test_a_changed_article_moves_only_its_incident_and_the_old_id_redirects(
         assert old_id in store.incident_aliases(successor)
         [step] = store.incident_successors(old_id)
         assert (step["new_id"], step["reason"]) == (successor, "merged")
-    with TestClient(create_app(db, sources=tmp_path / "none.toml", alerts=alerts)) as client:
+    with TestClient(create_app(db, sources=tmp_path / "none.toml", alerts=alerts, public_read=True)) as client:
         api = client.get(f"/api/incidents/{old_id}", follow_redirects=False)
         assert api.status_code == 307 and api.headers["location"].endswith(f"/api/incidents/{successor}")
         assert client.get(f"/api/incidents/{old_id}").json()["id"] == successor

@@ -73,7 +73,8 @@ def test_two_workers_share_the_port_and_a_second_server_is_refused(tmp_path: Pat
     store_with_corpus(db, limit=5)
     port = _free_port()
     env = cli_env(db)
-    cmd = [sys.executable, "-m", "monitor", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"]
+    cmd = [sys.executable, "-m", "monitor", "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2",
+           "--public-read"]  # the workers read without a login too
     server = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         _wait_ready(server, port)

@@ -40,6 +40,14 @@ def rule_json(rule: Any) -> dict[str, Any]:
             "min_sources": rule.min_sources, "digest": rule.digest, "description": rule.description}
 
 
+def current_rule(path: Path, name: str) -> dict[str, Any] | None:
+    """The rule as it is now (None when absent or unreadable): the "before" of an audit row."""
+    try:
+        return rule_json(load_alerts(path).rule(name)) if path.exists() else None
+    except (AlertConfigError, KeyError):
+        return None
+
+
 def rule_block(rule: dict[str, Any]) -> str:
     """One ``[[rules]]`` table as TOML (tomli-w escapes every control character a description may hold)."""
     table = {key: rule[key] for key in ("name", "query", "min_sources", "channels", "digest", "description")

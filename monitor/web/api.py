@@ -1,4 +1,5 @@
-"""The REST API under ``/api``: read-only without a token; writes need ``Authorization: Bearer <API_TOKEN>``.
+"""The REST API under ``/api``: reading needs a login or a user's token (unless reading is public); writes need an
+analyst's session (with its CSRF token) or ``Authorization: Bearer <token>`` (``crimea-monitor users token NAME``).
 
 Bad parameters give 422 with a message naming the parameter and what to send instead; a malformed query gives
 400 with the parser's message and a caret pointer; a search backend that is down gives 503.
@@ -22,13 +23,15 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, BeforeValidator, Field
 
+from indexer import audit
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from indexer.search.document import MAX_OFFSET
 from indexer.store import utcnow
 from monitor.web import data
+from monitor.web.auth import Analyst, require_reader
 from monitor.web.context import WebContext
 
-router = APIRouter(prefix="/api", tags=["api"])
+router = APIRouter(prefix="/api", tags=["api"], dependencies=[Depends(require_reader)])
 
 ARTICLE_ID = r"^[0-9a-f]{16}$"
 SQLITE_MAX_ID = 2**63 - 1  # a larger integer id cannot be bound in SQLite (it raised OverflowError: a 500)
@@ -57,8 +60,8 @@ class ErrorBody(BaseModel):
 
 _ERRORS = {
     400: "Malformed query (the body says where, with a caret pointer)",
-    401: "Missing or wrong token: send 'Authorization: Bearer <token>'",
-    403: "Write endpoints are disabled: no API token is configured on the server",
+    401: "Not logged in: log in at /login or send 'Authorization: Bearer <token>' (crimea-monitor users token NAME)",
+    403: "Not allowed: writing needs an analyst (and, from a browser session, its CSRF token)",
     404: "No such item",
     409: "Conflict: a crawl is already running, or a file the request needs cannot be read or written",
     422: "Invalid parameter or body (the message names it)",
@@ -71,22 +74,15 @@ def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
     return {code: {"model": ErrorBody, "description": _ERRORS[code]} for code in codes}
 
 
+router.responses.update(errors(401))  # reading needs a login or a token unless the server reads publicly
+
+
 async def ctx_of(request: Request) -> WebContext:
     # async, so FastAPI does not hop to the threadpool to run it (a measurable share of a search request)
     return request.app.state.ctx
 
 
 Ctx = Annotated[WebContext, Depends(ctx_of)]
-
-
-async def require_token(request: Request) -> None:
-    """Write endpoints: 403 when no token is configured, 401 when the bearer token is missing or wrong."""
-    ctx: WebContext = request.app.state.ctx
-    if not ctx.api_token:
-        raise HTTPException(403, "write endpoints are disabled: set CRIMEA_MONITOR_API_TOKEN on the server")
-    if not ctx.token_ok(request.headers.get("authorization")):
-        raise HTTPException(401, "send the API token as 'Authorization: Bearer <token>'",
-                            headers={"WWW-Authenticate": "Bearer"})
 
 
 def syntax_error(exc: QuerySyntaxError) -> JSONResponse:
@@ -276,10 +272,11 @@ def crawl_status(ctx: Ctx) -> Any:
     return {"job": job.as_json() if job is not None else None}
 
 
-@router.post("/crawl", status_code=202, dependencies=[Depends(require_token)], responses=errors(401, 403, 409, 422),
-             summary="Start a crawl of all enabled sources or of the given ones (needs the token)")
+@router.post("/crawl", status_code=202, responses=errors(401, 403, 409, 422),
+             summary="Start a crawl of all enabled sources or of the given ones (analyst)")
 def crawl_start(
     ctx: Ctx,
+    user: Analyst,
     sources: Annotated[list[str] | None, Body(embed=True, description="Source ids; omit for all enabled.")] = None,
 ) -> Any:
     from crawlers.sources import SourcesError, load_sources
@@ -303,6 +300,7 @@ def crawl_start(
         process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
                                    env=env)
         ctx.crawl_job = job = CrawlJob(list(sources or []), utcnow(), process)
+    audit.append(ctx.store(), user.name, "crawl.start", "crawl", None, {"sources": list(sources or [])})
     return {"job": job.as_json()}
 
 
@@ -335,32 +333,37 @@ def alert_rules(ctx: Ctx) -> Any:
         raise HTTPException(409, str(exc)) from None
 
 
-@router.put("/alerts/rules/{name}", dependencies=[Depends(require_token)], responses=errors(401, 403, 409, 422),
-            summary="Create or replace one alert rule in alerts.toml (needs the token)")
-def alert_rule_put(ctx: Ctx, name: Annotated[str, PathParam(pattern=RULE_NAME)], rule: RuleBody) -> Any:
+@router.put("/alerts/rules/{name}", responses=errors(401, 403, 409, 422),
+            summary="Create or replace one alert rule in alerts.toml (analyst)")
+def alert_rule_put(ctx: Ctx, user: Analyst, name: Annotated[str, PathParam(pattern=RULE_NAME)],
+                   rule: RuleBody) -> Any:
     from alerts.rules import AlertConfigError
-    from monitor.web.alert_rules import rule_json, write_rule
+    from monitor.web.alert_rules import current_rule, rule_json, write_rule
 
     try:
+        before = current_rule(ctx.alerts, name)
         config = write_rule(ctx.alerts, name, {"name": name, **rule.model_dump()})
     except AlertConfigError as exc:
         raise HTTPException(422, str(exc)) from None
     except OSError as exc:
         raise HTTPException(409, f"cannot write {ctx.alerts}: {exc.strerror}") from None
-    return rule_json(config.rule(name))
+    after = rule_json(config.rule(name))
+    audit.append(ctx.store(), user.name, "rule.put", f"rule:{name}", before, after)
+    return after
 
 
-@router.delete("/alerts/rules/{name}", status_code=204, dependencies=[Depends(require_token)],
-               responses=errors(401, 403, 404, 422),
-               summary="Delete one alert rule from alerts.toml (needs the token)")
-def alert_rule_delete(ctx: Ctx, name: Annotated[str, PathParam(pattern=RULE_NAME)]) -> Response:
+@router.delete("/alerts/rules/{name}", status_code=204, responses=errors(401, 403, 404, 422),
+               summary="Delete one alert rule from alerts.toml (analyst)")
+def alert_rule_delete(ctx: Ctx, user: Analyst, name: Annotated[str, PathParam(pattern=RULE_NAME)]) -> Response:
     from alerts.rules import AlertConfigError
-    from monitor.web.alert_rules import write_rule
+    from monitor.web.alert_rules import current_rule, write_rule
 
     try:
+        before = current_rule(ctx.alerts, name)
         write_rule(ctx.alerts, name, None)
     except KeyError:
         raise HTTPException(404, f"no rule named {name!r} in {ctx.alerts}") from None
     except AlertConfigError as exc:
         raise HTTPException(422, str(exc)) from None
+    audit.append(ctx.store(), user.name, "rule.delete", f"rule:{name}", before, None)
     return Response(status_code=204)

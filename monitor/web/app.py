@@ -4,6 +4,7 @@ One process serves both: the JSON API under ``/api`` and server-rendered pages (
 without JavaScript; a little vendored JavaScript in ``static/`` only draws the chart and the map. Article content
 comes from untrusted sites, so every page is served with a CSP that forbids inline and foreign scripts, and no
 CORS headers are ever sent (the API is for this origin and for scripts with a token, not for other sites).
+Who may read and write is decided in ``monitor.web.auth``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import settings as config
 from indexer.search.errors import SearchBackend, SearchBackendError
 from indexer.store import StoreError
-from monitor.web import api, pages, render
+from monitor.web import api, auth, pages, render, review
 from monitor.web.context import WebContext
 
 log = logging.getLogger("crimea_monitor.web")
@@ -115,7 +116,7 @@ def create_app(
     *,
     sources: str | Path | None = None,
     alerts: str | Path | None = None,
-    api_token: str | None = None,
+    public_read: bool | None = None,
     backend: SearchBackend | None = None,
 ) -> FastAPI:
     """The web app over the store at ``db`` (default: settings.DB); ``backend`` replaces the configured one."""
@@ -123,7 +124,7 @@ def create_app(
         db=Path(db or config.DB),
         sources=Path(sources or config.SOURCES),
         alerts=Path(alerts or config.ALERTS),
-        api_token=config.API_TOKEN if api_token is None else api_token,
+        public_read=config.PUBLIC_READ if public_read is None else public_read,
         backend_override=backend,
     )
     app = MonitorApp(
@@ -137,8 +138,11 @@ def create_app(
     app.state.templates = templates()
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
+    auth.install(app)
     app.include_router(api.router)
+    app.include_router(review.api_router)
     app.include_router(pages.router)
+    app.include_router(review.page_router)
     _install_error_handlers(app)
     return app
 

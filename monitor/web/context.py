@@ -1,4 +1,4 @@
-"""``WebContext``: what the routes of the web app share (the store per thread, the search backend, the token).
+"""``WebContext``: what the routes of the web app share (the store per thread, the search backend, read access).
 
 Its own module so that the routes (``api``, ``pages``, ``data``) and the app that assembles them (``app``) import it
 without importing each other in a circle.
@@ -6,7 +6,6 @@ without importing each other in a circle.
 
 from __future__ import annotations
 
-import hmac
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,8 @@ class WebContext:
 
     db: Path
     sources: Path
-    api_token: str
     alerts: Path
+    public_read: bool = False  # reading without a login (serve --public-read); writing always needs one
     backend_override: SearchBackend | None = None
     _local: threading.local = field(default_factory=threading.local)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -52,12 +51,3 @@ class WebContext:
                 resolver = GazetteerResolver(self._resolver_store, load_gazetteer())
                 self._backend = backend_from_settings(self.db, self._resolver_store, resolver=resolver)
             return self._backend
-
-    def token_ok(self, authorization: str | None) -> bool:
-        """Constant-time comparison of a ``Bearer`` token with the configured one (never true when unset)."""
-        if not self.api_token or not authorization:
-            return False
-        scheme, _, given = authorization.partition(" ")
-        if scheme.lower() != "bearer":
-            return False
-        return hmac.compare_digest(given.strip().encode("utf-8"), self.api_token.encode("utf-8"))

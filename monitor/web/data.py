@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
+from indexer import audit, reviews
 from indexer.query import parse
 from indexer.search.document import SearchRequest
 from monitor.web.context import WebContext
@@ -304,7 +305,9 @@ def incident_summary(row: Any) -> dict[str, Any]:
 def incidents(ctx: WebContext, types: list[str] | None = None, place: str | None = None, victim: str | None = None,
               start: str | None = None, end: str | None = None, limit: int = 50, offset: int = 0) -> dict[str, Any]:
     rows, total = ctx.store().web_incidents(types or (), place, victim, start, end, limit, offset)
-    return {"total": total, "offset": offset, "limit": limit, "incidents": [incident_summary(r) for r in rows]}
+    status = reviews.statuses(ctx.store(), [r["id"] for r in rows])
+    return {"total": total, "offset": offset, "limit": limit,
+            "incidents": [{**incident_summary(r), "review_status": status[r["id"]]} for r in rows]}
 
 
 def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
@@ -340,5 +343,13 @@ def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
          "speaker_name": q["speaker_name"], "article_id": q["article_id"], "source": q["source_id"],
          "title": q["title"], "published_at": q["published_at"]}
         for q in store.incident_quotes(current)
+    ]
+    out["review"] = reviews.review(store, current)
+    out["corrected"] = sorted(reviews.overridden_fields(store, current))
+    out["history"] = audit.entries(store, subjects=[current, *out["merged_ids"]])
+    out["merge_candidates"] = [
+        {"id": r["id"], "label": f"{r['event_date'] or (r['first_reported_at'] or '')[:10]} {r['type']}, "
+                                f"{r['place_text'] or 'place unknown'}"}
+        for r in store.merge_candidates(current)
     ]
     return out

@@ -16,9 +16,10 @@ from fastapi.responses import HTMLResponse, Response
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from monitor.web import data, render
 from monitor.web.api import ARTICLE_ID, ENTITY_ID, INCIDENT_ID, SQLITE_MAX_ID, check_types, ctx_of, incident_redirect
+from monitor.web.auth import require_reader
 from monitor.web.context import WebContext
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(include_in_schema=False, dependencies=[Depends(require_reader)])
 PER_PAGE = 20
 Ctx = Annotated[WebContext, Depends(ctx_of)]
 

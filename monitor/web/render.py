@@ -128,5 +128,30 @@ def paragraphs(segments: list[tuple[str, str | None]]) -> list[list[tuple[str, s
     return [p for p in out if any(t.strip() for t, _ in p)]
 
 
-FILTERS = {"snippet": snippet_html, "safe_href": safe_href, "day": fmt_date, "entity_url": entity_url}
+def mark_trigger(sentence: str | None, trigger: str | None) -> Markup:
+    """The evidence sentence, escaped, with the words that triggered the event in ``<mark>``."""
+    sentence = sentence or ""
+    at = sentence.lower().find((trigger or "").lower()) if trigger else -1
+    if at < 0:
+        return Markup(escape(sentence))
+    end = at + len(trigger or "")
+    return Markup(f"{escape(sentence[:at])}<mark>{escape(sentence[at:end])}</mark>{escape(sentence[end:])}")
+
+
+def edit_values(i: dict[str, Any]) -> dict[str, str]:
+    """An incident's editable fields as the edit form shows them."""
+    return {"type": i["type"] or "", "event_date": i["event_date"] or "", "place": i["place_text"] or "",
+            "victims": "; ".join(v.get("text") or "" for v in i["victims"]),
+            "count": "" if i["count"] is None else str(i["count"]), "perpetrator": i["perpetrator_text"] or "",
+            "legal_article": i["review"]["legal_article"] or "", "notes": i["review"]["notes"] or ""}
+
+
+def audit_changes(entry: dict[str, Any]) -> list[str]:
+    from indexer.audit import changes
+
+    return changes(entry["before"], entry["after"])
+
+
+FILTERS = {"snippet": snippet_html, "mark_trigger": mark_trigger, "edit_values": edit_values,
+           "audit_changes": audit_changes, "safe_href": safe_href, "day": fmt_date, "entity_url": entity_url}
 GLOBALS = {"search_url": search_url, "with_filter": with_filter, "entity_url": entity_url}

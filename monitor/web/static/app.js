@@ -169,7 +169,39 @@
     container.setAttribute("data-drawn", "1");
   }
 
+  // The review queue from the keyboard: j/k move between incidents, c confirms, r rejects with the chosen reason,
+  // o opens the incident. Keys typed into a form field are left alone.
+  function reviewKeys(queue) {
+    var items = queue.querySelectorAll(".review-item");
+    if (!items.length) { return; }
+    var current = 0;
+    function focus(i) {
+      current = Math.max(0, Math.min(items.length - 1, i));
+      items[current].focus();
+    }
+    document.addEventListener("keydown", function (event) {
+      var tag = (event.target.tagName || "").toLowerCase();
+      if (tag === "input" || tag === "select" || tag === "textarea" || event.ctrlKey || event.metaKey || event.altKey) {
+        return;
+      }
+      var item = items[current];
+      if (event.key === "j") { focus(current + 1); }
+      else if (event.key === "k") { focus(current - 1); }
+      else if (event.key === "c") { item.querySelector("button.confirm").click(); }
+      else if (event.key === "r") { item.querySelector("button.reject").click(); }
+      else if (event.key === "o") { item.querySelector("a.open").click(); }
+      else { return; }
+      event.preventDefault();
+    });
+    Array.prototype.forEach.call(items, function (node, i) {
+      node.addEventListener("focus", function () { current = i; });
+    });
+    focus(0);
+  }
+
   function init() {
+    var queue = document.getElementById("review-queue");
+    if (queue) { reviewKeys(queue); }
     Array.prototype.forEach.call(document.querySelectorAll("[data-chart]"), function (node) {
       var data = readJSON(node.getAttribute("data-chart"));
       if (data) { drawChart(node, data); }
