@@ -93,6 +93,13 @@ def stop_daemon(proc: subprocess.Popen, sig: int = signal.SIGTERM, timeout: floa
     return proc.wait(timeout=timeout)
 
 
+def scheduler_ran_after(db: Path, moment: float, runs: int = 1) -> bool:
+    """The daemon's health job (every second in these tests) was scheduled ``runs`` times after ``moment`` (epoch
+    seconds), as its next run time in the job store shows: the daemon's own clock, however slow the machine."""
+    rows = query(db.with_name("m.scheduler.db"), "SELECT next_run_time FROM apscheduler_jobs WHERE id = 'health'")
+    return bool(rows) and rows[0][0] is not None and rows[0][0] > moment + runs
+
+
 def alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -111,6 +118,8 @@ class FeedSite:
     def __init__(self, hang_seconds: float = 30.0) -> None:
         self.items: dict[str, list[str]] = {}
         self.hits: dict[str, int] = {}
+        self.arrived: dict[str, list[float]] = {}  # path -> monotonic times of its requests
+        self.answered: dict[str, list[float]] = {}  # path -> monotonic times its answers went out
         self.hang_seconds = hang_seconds
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -135,6 +144,14 @@ class FeedSite:
     def hit_count(self, path: str) -> int:
         with self._lock:
             return self.hits.get(path, 0)
+
+    def arrivals(self, path: str) -> list[float]:
+        with self._lock:
+            return list(self.arrived.get(path, []))
+
+    def answers(self, path: str) -> list[float]:
+        with self._lock:
+            return list(self.answered.get(path, []))
 
     def rss(self, feed: str) -> bytes:
         items = "".join(
@@ -162,9 +179,13 @@ class FeedSite:
                 path = self.path.split("?")[0]
                 with site._lock:
                     site.hits[path] = site.hits.get(path, 0) + 1
+                    site.arrived.setdefault(path, []).append(time.monotonic())
                 if path.endswith("/hang.xml"):
                     time.sleep(site.hang_seconds)
-                    return self._send(200, site.rss("hang"), "application/rss+xml")
+                    self._send(200, site.rss("hang"), "application/rss+xml")
+                    with site._lock:
+                        site.answered.setdefault(path, []).append(time.monotonic())
+                    return None
                 if path.endswith("/feed.xml"):
                     return self._send(200, site.rss(path.strip("/").split("/")[0]), "application/rss+xml")
                 if path.endswith(".html"):
@@ -312,10 +333,12 @@ def test_demo_run_crawls_enriches_indexes_alerts_and_reports(tmp_path: Path):
 def test_sigterm_then_restart_keeps_the_schedule_and_refetches_nothing(tmp_path: Path):
     db = tmp_path / "m.db"
     with DemoSite(slow_seconds=1.0) as site:
-        sources = demo_sources(site, tmp_path / "sources.toml", "25s")
+        # due again only long after the test: whatever the restarted daemon fetches, it fetched because it lost
+        # the schedule (a short interval could come due on a slow machine while the first polls are still running)
+        sources = demo_sources(site, tmp_path / "sources.toml", "1h")
         proc, log = start_daemon(tmp_path, db, sources)
         wait_for("first polls", lambda: scalar(db, "SELECT COUNT(*) FROM source_health WHERE polls >= 1") == 4,
-                 60, proc, log)
+                 120, proc, log)
         assert stop_daemon(proc) == 0, log.read_text()[-3000:]
         before = dict(query(db.with_name("m.scheduler.db"), "SELECT id, next_run_time FROM apscheduler_jobs"))
         hits = dict(site.hits)
@@ -324,10 +347,14 @@ def test_sigterm_then_restart_keeps_the_schedule_and_refetches_nothing(tmp_path:
 
         proc, log = start_daemon(tmp_path, db, sources)
         try:
-            wait_for("the restarted daemon", lambda: "daemon started" in log.read_text(), 30, proc, log)
-            time.sleep(4)  # well before the sources are due again (25 s after their first poll)
+            wait_for("the restarted daemon", lambda: "daemon started" in log.read_text(), 60, proc, log)
+            started = time.time()
+            # Its scheduler has been at work for three seconds of its own: a poll it wrongly found due at start was
+            # handed to the crawl dispatcher (0.3 s batch window) and had fetched its feed by then.
+            wait_for("three scheduler rounds", lambda: scheduler_ran_after(db, started, runs=3), 60, proc, log)
             after = dict(query(db.with_name("m.scheduler.db"), "SELECT id, next_run_time FROM apscheduler_jobs"))
             assert site.hits == hits, "nothing fetched again after the restart before the sources were due"
+            assert not query(db, "SELECT id FROM job_runs WHERE kind = 'crawl' AND status = 'running'")
             assert scalar(db, "SELECT SUM(polls) FROM source_health") == polls
             assert scalar(db, "SELECT COUNT(*) FROM job_runs WHERE kind = 'crawl'") == crawls
         finally:
@@ -381,7 +408,9 @@ def test_sigkill_mid_crawl_then_restart_completes_the_batch_exactly_once(tmp_pat
 def test_failing_sources_do_not_delay_the_others_and_back_off(tmp_path: Path):
     db = tmp_path / "m.db"
     closed = free_port()  # nothing listens there: connection refused
-    with FeedSite(hang_seconds=25) as site:
+    # The hanging feed answers only after 120 s (the crawl gives up after 100 s): everything below happens while
+    # its request is in flight, however slowly the machine gets there.
+    with FeedSite(hang_seconds=120) as site:
         site.add("good", "a1")
         sources = feed_sources(tmp_path / "sources.toml", [
             ("good", f"{site.base_url}/good/feed.xml", "2s"),
@@ -389,26 +418,34 @@ def test_failing_sources_do_not_delay_the_others_and_back_off(tmp_path: Path):
             ("refused", f"http://127.0.0.1:{closed}/feed.xml", "2s"),
         ])
         # POLL_BACKOFF_AFTER: the good feed keeps its 2 s although nothing changes (adaptive polling is tested above)
-        proc, log = start_daemon(tmp_path, db, sources, CRIMEA_MONITOR_DOWNLOAD_TIMEOUT="20",
+        proc, log = start_daemon(tmp_path, db, sources, CRIMEA_MONITOR_DOWNLOAD_TIMEOUT="100",
                                  CRIMEA_MONITOR_POLL_BACKOFF_AFTER="1000",
                                  CRIMEA_MONITOR_RETRY_TIMES="0", CRIMEA_MONITOR_MIN_TEXT_CHARS="50")
+
+        def refused_health() -> tuple[int, int] | None:
+            rows = query(db, "SELECT consecutive_failures, interval_seconds FROM source_health "
+                             "WHERE source_id = 'refused'")
+            return rows[0] if rows else None
+
         try:
-            wait_for("the first polls", lambda: site.hit_count("/good/feed.xml") >= 1, 30, proc, log)
-            started = time.monotonic()
-            first = site.hit_count("/good/feed.xml")
-            time.sleep(12)
-            polls_of_good = site.hit_count("/good/feed.xml") - first
-            hanging_requests = site.hit_count("/hang/hang.xml")
-            refused = query(db, "SELECT consecutive_failures, interval_seconds FROM source_health "
-                                "WHERE source_id = 'refused'")
-            elapsed = time.monotonic() - started
+            hang_at = wait_for("the hanging request", lambda: site.arrivals("/hang/hang.xml"), 90, proc, log)[0]
+            wait_for("the good feed polled again while the hanging one hangs",
+                     lambda: len([t for t in site.arrivals("/good/feed.xml")[1:] if t > hang_at]) >= 3, 90, proc, log)
+            wait_for("the refusing source backed off", lambda: (refused_health() or (0, 0))[0] >= 2
+                     and (refused_health() or (0, 0))[1] >= 2 * 2 ** 2, 90, proc, log)
+            good = site.arrivals("/good/feed.xml")
+            hanging = site.arrivals("/hang/hang.xml")
+            answered = site.answers("/hang/hang.xml")
+            backed_off = refused_health()
         finally:
-            assert stop_daemon(proc) == 0
-    # polled on while the hanging feed (in the same first crawl process) had not answered at all; a source that
-    # waited for its crawl-mates would not have been polled again in this window
-    assert polls_of_good >= 2, (polls_of_good, elapsed, log.read_text()[-3000:])
-    assert hanging_requests == 1
-    failures, interval = refused[0]
+            assert stop_daemon(proc, timeout=60) == 0
+    # The good source was polled on while its crawl-mate of the first crawl process had not answered at all: a
+    # source that waited for its crawl-mates would not have been polled again before that answer.
+    assert answered == [], "the hanging feed must still be hanging when the good feed's polls are counted"
+    polled_meanwhile = [t for t in good[1:] if t > hang_at]
+    assert len(polled_meanwhile) >= 3, (good, hang_at, log.read_text()[-3000:])
+    assert hanging == [hang_at], "a hanging poll is not started again while it runs"
+    failures, interval = backed_off
     assert failures >= 2 and interval >= 2 * 2 ** 2, "a refusing source is retried with back-off"
 
 
@@ -430,12 +467,16 @@ def test_stale_source_gives_one_health_alert_and_one_recovery_notice(tmp_path: P
 
         try:
             wait_for("the first article", lambda: scalar(db, "SELECT COUNT(*) FROM articles") == 1, 30, proc, log)
-            wait_for("a stale notice", lambda: notices(), 30, proc, log)
-            time.sleep(3)  # several more health checks: still one notice
-            assert len(notices()) == 1
+            wait_for("a stale notice", lambda: notices(), 60, proc, log)
+            noticed = time.time()
+            wait_for("three more health checks", lambda: scheduler_ran_after(db, noticed, runs=3), 60, proc, log)
+            assert len(notices()) == 1, "still stale: no second notice"
             site.add("quiet", "q2")  # news again
-            wait_for("a recovery notice", lambda: len(notices()) >= 2, 30, proc, log)
-            time.sleep(3)
+            wait_for("a recovery notice", lambda: len(notices()) >= 2, 60, proc, log)
+            recovered = time.time()
+            wait_for("three more health checks", lambda: scheduler_ran_after(db, recovered, runs=3), 60, proc, log)
+            wait_for("six polls", lambda: scalar(db, "SELECT polls FROM source_health WHERE source_id = 'quiet'") >= 6,
+                     60, proc, log)
         finally:
             assert stop_daemon(proc) == 0
     sent = notices()
