@@ -57,6 +57,10 @@ INDEX_DIR = _env("INDEX_DIR", "")  # empty: "<db file stem>.index" beside the st
 SEARCH_BACKEND = _env("SEARCH_BACKEND", "tantivy")  # tantivy | elasticsearch
 ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL", "")
 MIN_TEXT_CHARS = _env_int("MIN_TEXT_CHARS", 300)  # shorter extracted text is dropped as "too short"
+# A Telegram post of two sentences is a report ("FSB searches in Stroganovka, four men detained."): its own minimum.
+MIN_TEXT_CHARS_TELEGRAM = _env_int("MIN_TEXT_CHARS_TELEGRAM", 40)
+# The first poll of a channel pages back (?before=ID) until it has this many posts; later polls read newer ones only.
+TELEGRAM_FIRST_POLL_POSTS = _env_int("TELEGRAM_FIRST_POLL_POSTS", 100)
 # Processes running trafilatura off the reactor thread. Measured with the crawl benchmark on 2 cores: 2 workers
 # 179 pages/s, 1 worker 138 pages/s (the reactor needs less than a core; extraction is the bottleneck).
 EXTRACT_WORKERS = _env_int("EXTRACT_WORKERS", os.cpu_count() or 2)
@@ -76,6 +80,10 @@ ALERTS = _env("ALERTS", str(PROJECT_DIR / "alerts.toml"))  # alert rules and cha
 ALERT_WEBHOOK_RETRIES = _env_int("ALERT_WEBHOOK_RETRIES", 2)
 ALERT_RETRY_BACKOFF_BASE = _env_float("ALERT_RETRY_BACKOFF_BASE", 0.5)
 ALERT_SEND_TIMEOUT = _env_float("ALERT_SEND_TIMEOUT", 10.0)  # seconds per webhook / SMTP / apprise send
+
+# --- evidence export (crimea-monitor evidence) ---
+EVIDENCE_CHROMIUM = _env("EVIDENCE_CHROMIUM", "chromium")  # headless browser for offline screenshots; "" for none
+EVIDENCE_SCREENSHOT_TIMEOUT = _env_float("EVIDENCE_SCREENSHOT_TIMEOUT", 60.0)  # seconds per screenshot
 
 # --- web UI and REST API (crimea-monitor serve) ----------------------------------------------------------------
 # Bearer token for the write endpoints (POST /api/crawl, alert rule writes); empty disables them. Read-only

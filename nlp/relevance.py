@@ -99,8 +99,12 @@ class RelevanceScorer:
         cyr_hits = 0
         if is_cyrillic_doc(doc):
             hits = list(_CYR_STEMS_RE.finditer(doc.text))
-            cyr_hits = len(hits) + sum(1 for m in hits if m.start() < lead_end)
+            lead_hits = sum(1 for m in hits if m.start() < lead_end)
+            cyr_hits = len(hits) + lead_hits
             weight = max(weight, float(cyr_hits))
+            # a short post ("В Керчи задержали ...") names its Crimean place once, inflected: that it is in the
+            # lead says as much as a linked place there would
+            lead_crimean = max(lead_crimean, lead_hits)
         score = weight / (weight + self.half) if weight > 0 else 0.0
         lead_rule = lead_crimean > 0 and lead_crimean >= lead_foreign
         if lead_rule:

@@ -25,6 +25,8 @@ class ValidatePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.min_chars = crawler.settings.getint("MIN_TEXT_CHARS", 300)
+        # posts are short by nature; a per-kind minimum keeps two-sentence reports
+        self.min_chars_by_kind = {"telegram": crawler.settings.getint("MIN_TEXT_CHARS_TELEGRAM", 40)}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
@@ -41,7 +43,7 @@ class ValidatePipeline:
             raise SkipArticle("off allowed domains", item.final_url)
         if not item.text.strip():
             raise SkipArticle("no text", item.final_url)
-        if len(item.text) < self.min_chars:
+        if len(item.text) < self.min_chars_by_kind.get(source.kind, self.min_chars):
             raise SkipArticle("too short", f"{len(item.text)} characters at {item.final_url}")
         ItemAdapter(item)  # dataclass items are what Scrapy's exporters expect; fail early if not
         return item
