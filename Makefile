@@ -18,7 +18,7 @@ DEMO := CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor
 # The demo: crawl the bundled local site into a fresh store, enrich, index and search it, list the incidents and
 # fire the alerts (--backfill: on a fresh store every incident is new to the demo's rules).
 run: $(STAMP)
-	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm data/demo.index data/alerts.jsonl
+	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm data/demo.index data/alerts.jsonl data/demo-evidence
 	$(DEMO) crawl --demo
 	$(DEMO) enrich
 	$(DEMO) search 'person:Dzhemilev'
@@ -26,6 +26,9 @@ run: $(STAMP)
 	$(DEMO) search 'type:search place:Stroganovka' --facets
 	$(DEMO) incidents --limit 20
 	$(DEMO) alerts run --backfill
+	$(DEMO) evidence export $$($(DEMO) incidents 'type:search place:Kamenka' --json | $(BIN)/python -c \
+		"import json, sys; print(json.loads(sys.stdin.readline())['id'])") --out data/demo-evidence
+	$(DEMO) evidence verify data/demo-evidence
 	$(DEMO) status
 	@echo
 	@echo "Browse the demo data: CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor serve   # then open http://127.0.0.1:8080/"
@@ -48,4 +51,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.daemon_bench
 
 clean:
-	rm -rf data/demo.db* data/demo.index .pytest_cache .ruff_cache
+	rm -rf data/demo.db* data/demo.index data/demo-evidence .pytest_cache .ruff_cache
