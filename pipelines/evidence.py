@@ -183,8 +183,9 @@ def _screenshot(chromium: str, html: bytes, png: Path, work: Path, timeout: floa
     command = [
         chromium, "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars", "--no-first-run",
         "--disable-background-networking", "--disable-sync", "--disable-extensions",
-        # nothing leaves the machine: every host name fails to resolve and any connection goes to a closed port
-        "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9",
+        # nothing is fetched: every host name fails to resolve and every connection, loopback included (Chromium
+        # bypasses proxies for loopback unless told not to), goes to a closed port
+        "--host-resolver-rules=MAP * ~NOTFOUND", "--proxy-server=http://127.0.0.1:9", "--proxy-bypass-list=<-loopback>",
         f"--user-data-dir={work / 'profile'}", "--window-size=1280,1600", f"--screenshot={png}",
         page.as_uri(),
     ]
