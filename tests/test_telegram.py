@@ -166,3 +166,29 @@ channels = ["log"]
     status = run_cli(["status", "--json"], db, polled_channels["sources"])
     delay = json.loads(status.stdout)["alert_delay"]
     assert delay["incidents"] >= 1 and delay["median_seconds"] > 0
+
+
+def test_incident_page_lists_evidence_and_offers_the_export(polled_channels, monkeypatch):
+    """Runs after the enrichment of the test above (the incident must exist)."""
+    import io
+    import zipfile
+
+    from fastapi.testclient import TestClient
+
+    from monitor.web.app import create_app
+
+    monkeypatch.setattr("settings.EVIDENCE_CHROMIUM", "")  # screenshots are tested in test_evidence.py
+    db: Path = polled_channels["db"]
+    with Store.open(db) as store:
+        edited = post_article(store, EN_SOURCE, 105)
+        incident_id = next(i for i, _t, _s in store.article_incidents(edited))
+        sha = [v["sha256"] for v in store.post_versions(edited)]
+    with TestClient(create_app(db, sources=db.parent / "none.toml")) as client:
+        page = client.get(f"/incidents/{incident_id}")
+        assert page.status_code == 200
+        assert 'id="incident-evidence"' in page.text and all(s in page.text for s in sha)
+        assert "version 2 (edited)" in page.text
+        download = client.get(f"/incidents/{incident_id}/evidence.zip")
+    assert download.status_code == 200 and download.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(download.content)).namelist()
+    assert f"evidence-{incident_id}/manifest.json" in names and f"evidence-{incident_id}/evidence.warc.gz" in names
