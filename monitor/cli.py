@@ -79,7 +79,7 @@ def crawl(
         site = DemoSite().start()
         sources_path = Path(_db()).parent / "demo-sources.toml"
         sources_path.parent.mkdir(parents=True, exist_ok=True)
-        sources_path.write_text(site.sources_toml(), encoding="utf-8")
+        sources_path.write_text(site.sources_toml() + site.channel_sources_toml(), encoding="utf-8")
         overrides.update(DEMO_OVERRIDES)
         overrides["SOURCES"] = str(sources_path)
         if not as_json:

@@ -49,7 +49,8 @@ def run(
         site = DemoSite().start()
         sources_path = Path(db).parent / "demo-sources.toml"
         sources_path.parent.mkdir(parents=True, exist_ok=True)
-        sources_path.write_text(demo_sources(site.sources_toml(), interval), encoding="utf-8")
+        sources_path.write_text(demo_sources(site.sources_toml() + site.channel_sources_toml(), interval),
+                                encoding="utf-8")
         env = {f"CRIMEA_MONITOR_{key}": str(value).lower() if isinstance(value, bool) else str(value)
                for key, value in DEMO_OVERRIDES.items()}
         # The demo's intervals are meant literally: the minimum (which protects real outlets) makes way for them.

@@ -17,9 +17,8 @@ RU_SOURCE = "demo-krym-svodka"
 
 def channel_sources(site: DemoSite, directory: Path) -> Path:
     """A sources file with only the demo site's two channels."""
-    blocks = site.sources_toml().split("[[source]]")
     path = directory / "channels.toml"
-    path.write_text("".join("[[source]]" + b for b in blocks if 'kind = "telegram"' in b), encoding="utf-8")
+    path.write_text(site.channel_sources_toml(), encoding="utf-8")
     return path
 
 

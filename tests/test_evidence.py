@@ -115,3 +115,24 @@ def test_delay_summary():
     summary = delay_summary([600, 60, 180, 120, 240] + [300] * 15)
     assert summary["incidents"] == 20 and summary["median_seconds"] == 300 and summary["p95_seconds"] == 300
     assert delay_summary([60, 120, 180, 240, 3000]) == {"incidents": 5, "median_seconds": 180, "p95_seconds": 3000}
+
+
+def test_daemon_metrics_carry_the_delay(tmp_path):
+    from types import SimpleNamespace
+
+    from prometheus_client import CollectorRegistry
+
+    from monitor.daemon.metrics import Metrics
+    from monitor.daemon.service import Daemon
+
+    with Store.open(tmp_path / "m.db") as store:
+        store.conn.executemany(
+            "INSERT INTO incident_timing (incident_id, first_article_id, published_at, fetched_at, alerted_at, "
+            "delay_seconds) VALUES (?, 'a', '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:10+00:00', "
+            "'2026-01-01T00:01:00+00:00', ?)", [(f"inc-{n}", d) for n, d in enumerate([30, 60, 90, 600])])
+        registry = CollectorRegistry()
+        daemon = SimpleNamespace(metrics=Metrics(registry), _with_store=lambda action: action(store))
+        Daemon._update_alert_delay(daemon)  # type: ignore[arg-type]
+    assert registry.get_sample_value("crimea_monitor_alert_delay_seconds", {"quantile": "0.5"}) == 75
+    assert registry.get_sample_value("crimea_monitor_alert_delay_seconds", {"quantile": "0.95"}) == 600
+    assert registry.get_sample_value("crimea_monitor_alerted_incidents") == 4

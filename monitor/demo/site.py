@@ -137,9 +137,10 @@ language = "ru"
 interval = "30m"
 allowed_domains = ["127.0.0.1"]
 article_pattern = "/steppe-courier/article/\\\\d+-"
-{self._channel_sources()}"""
+"""
 
-    def _channel_sources(self) -> str:
+    def channel_sources_toml(self) -> str:
+        """The demo's two Telegram channels as sources (``crawl --demo`` and ``run --demo`` add them)."""
         return "".join(
             f"""
 [[source]]
