@@ -14,39 +14,18 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 import settings as config
 from crawlers.sources import Source, SourcesError, load_sources, select
-from indexer.store import Store, StoreError
+from indexer.store import StoreError
+from monitor.cli_app import UserError, _db, _fmt_counts, _fmt_interval, _open_store, app, console, err
 
-app = typer.Typer(
-    help="Crimea Monitor: watch news and statements about human-rights abuses in occupied Crimea.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
 sources_app = typer.Typer(help="The sources registry.", no_args_is_help=True)
 articles_app = typer.Typer(help="Stored articles.", no_args_is_help=True)
 app.add_typer(sources_app, name="sources")
 app.add_typer(articles_app, name="articles")
-
-# Piped output (CI logs, `| less`) gets wide tables instead of rich's 80-column default.
-console = Console(width=None if sys.stdout.isatty() else 180)
-err = Console(stderr=True, soft_wrap=True)
-
-
-class UserError(Exception):
-    """A problem the user can fix; printed as one line."""
-
-
-def _db() -> str:
-    return config.DB
-
-
-def _open_store() -> Store:
-    return Store.open(_db())
 
 
 # --- init ------------------------------------------------------------------------------------------------------
@@ -143,10 +122,6 @@ def _crawl_with_progress(chosen: list[Source], settings, run_crawl):  # type: ig
         return run_crawl(chosen, settings, on_item)
 
 
-def _fmt_counts(counts: dict[str, int]) -> str:
-    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "-"
-
-
 def _print_reports(reports) -> None:  # type: ignore[no-untyped-def]
     table = Table(title="Crawl summary", show_lines=False)
     for column in ("source", "fetched", "new", "updated", "unchanged", "duplicates", "near-dup", "feeds 304",
@@ -180,13 +155,6 @@ def sources_list(as_json: Annotated[bool, typer.Option("--json")] = False) -> No
         table.add_row(s.id, s.name, s.kind, s.language, _fmt_interval(s.interval_seconds),
                       "yes" if s.enabled else "no", "\n".join(s.start_urls))
     console.print(table)
-
-
-def _fmt_interval(seconds: int) -> str:
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds % size == 0:
-            return f"{seconds // size}{unit}"
-    return f"{seconds}s"
 
 
 @sources_app.command("check")
@@ -297,7 +265,7 @@ def articles_show(
 # `status` lives in monitor/commands_daemon.py with the daemon it reports on.
 
 
-# Commands of the later stages live in their own modules and register themselves on ``app``.
+# Commands of the later stages live in their own modules and register themselves on ``app`` (monitor/cli_app.py).
 from monitor import (  # noqa: E402, F401
     commands_daemon,
     commands_evidence,

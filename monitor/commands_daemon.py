@@ -14,7 +14,7 @@ import settings as config
 from crawlers.sources import SourcesError, load_sources, parse_duration
 from indexer.store import Store
 from indexer.store_posts import delay_summary
-from monitor.cli import UserError, _db, _fmt_counts, _fmt_interval, app, console
+from monitor.cli_app import UserError, _db, _fmt_counts, _fmt_interval, app, console
 
 
 # --- run -------------------------------------------------------------------------------------------------------

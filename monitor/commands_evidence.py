@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 import settings as config
-from monitor.cli import UserError, _open_store, app, console
+from monitor.cli_app import UserError, _open_store, app, console
 
 evidence_app = typer.Typer(help="Evidence that leaves the store in a standard, verifiable form.", no_args_is_help=True)
 app.add_typer(evidence_app, name="evidence")

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from monitor.cli import app
+from monitor.cli_app import app
 
 alerts_app = typer.Typer(help="Alert rules (alerts.toml) and their deliveries.", no_args_is_help=True)
 app.add_typer(alerts_app, name="alerts")

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from monitor.cli import app
+from monitor.cli_app import app
 
 
 # --- eval ------------------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from indexer.query import QuerySyntaxError, parse
 from indexer.search.document import SearchHit, SearchRequest, SearchResult
 from indexer.search.errors import SearchBackend, SearchBackendError, SearchBackendUnavailable
 from indexer.store import Store
-from monitor.cli import UserError, _db, _open_store, app, console, err
+from monitor.cli_app import UserError, _db, _open_store, app, console, err
 
 PAGE = 1000  # hits per request when exporting
 TYPE_STYLE = "bold white on dark_red"

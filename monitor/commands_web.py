@@ -8,13 +8,12 @@ from typing import Annotated
 import typer
 
 import settings as config
-from monitor.cli import UserError, _db, app, console
+from monitor.cli_app import UserError, _db, _open_store, app, console
 
 
 def _catch_up_index() -> None:
     """Index what was enriched but not indexed yet, once before serving: the API itself never writes the index."""
     from indexer.search.errors import SearchBackendError
-    from monitor.cli import _open_store
     from pipelines.index import backend_from_settings, index_pending
 
     try:

@@ -6,10 +6,18 @@ A job store keeps references, not objects, so these module-level functions reach
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-if TYPE_CHECKING:
-    from monitor.daemon.service import Daemon
+
+class Daemon(Protocol):
+    """What the jobs call on the running daemon (``monitor.daemon.service.Daemon``, which imports this module)."""
+
+    def poll_source(self, source_id: str) -> None: ...
+
+    def enrich_pending(self) -> None: ...
+
+    def check_health(self) -> None: ...
+
 
 current: Daemon | None = None
 

@@ -25,7 +25,7 @@ from pydantic import BaseModel, Field
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from indexer.store import utcnow
 from monitor.web import data
-from monitor.web.app import WebContext
+from monitor.web.context import WebContext
 
 router = APIRouter(prefix="/api", tags=["api"])
 

@@ -13,7 +13,7 @@ from urllib.parse import quote
 
 from indexer.query import parse
 from indexer.search.document import SearchRequest
-from monitor.web.app import WebContext
+from monitor.web.context import WebContext
 from monitor.web.render import entity_url, safe_href, snippet_html, snippet_plain
 
 # The map's frame: the peninsula and its isthmus (points outside are listed, not drawn).

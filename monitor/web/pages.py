@@ -16,7 +16,7 @@ from fastapi.responses import HTMLResponse, Response
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from monitor.web import data, render
 from monitor.web.api import ARTICLE_ID, ENTITY_ID, INCIDENT_ID, check_types, ctx_of
-from monitor.web.app import WebContext
+from monitor.web.context import WebContext
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 20
