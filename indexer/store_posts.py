@@ -134,6 +134,11 @@ class PostStore:
             "SELECT DISTINCT i.id, i.type, i.seq FROM incident_mentions m JOIN incidents i ON i.id = m.incident_id "
             "WHERE m.article_id = ? AND i.status = 'active'", (article_id,))]
 
+    def event_incidents(self, article_id: str) -> dict[str, str]:
+        """Event id -> the incident it was clustered into, for one article."""
+        return {r[0]: r[1] for r in self.conn.execute(
+            "SELECT event_id, incident_id FROM incident_mentions WHERE article_id = ?", (article_id,))}
+
     # --- evidence ------------------------------------------------------------------------------------------------
     def snapshot_id(self, article_id: str, url: str, sha256: str) -> int | None:
         row = self.conn.execute("SELECT id FROM snapshots WHERE article_id = ? AND url = ? AND sha256 = ?",

@@ -114,8 +114,7 @@ def resolve_targets(store: Store, targets: list[str]) -> tuple[list[str], dict[s
 
 def _findings(store: Store, article_id: str) -> dict[str, Any]:
     rows = store.enrichment_rows(article_id)
-    incident_of = {r["event_id"]: r["incident_id"] for r in store.conn.execute(
-        "SELECT event_id, incident_id FROM incident_mentions WHERE article_id = ?", (article_id,))}
+    incident_of = store.event_incidents(article_id)
     names = store.entity_names({r["entity_id"] for r in rows["mentions"]})
     return {
         "events": [
