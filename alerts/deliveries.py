@@ -11,6 +11,7 @@ that commit could repeat.
 from __future__ import annotations
 
 import json
+import logging
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -21,6 +22,8 @@ from alerts.rules import AlertConfig, Channel
 from indexer.store import Store
 
 __all__ = ["DeliveryReport", "deliver_pending"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -70,33 +73,49 @@ def deliver_pending(store: Store, config: AlertConfig, *, timeout: float = 10.0,
         batches.setdefault((row["rule"], row["channel"]), []).append(row)
     digests_sent: set[str] = set()
     for (rule_name, channel_name), rows in batches.items():
-        rule = next((r for r in config.rules if r.name == rule_name), None)
-        channel = config.channels.get(channel_name)
-        if channel is None:
-            # kept pending, never dropped: it goes out once the channel is configured again
-            error = f"channel {channel_name!r} is no longer in {config.path}"
-            store.record_delivery_attempt([r["id"] for r in rows], False, error)
+        try:
+            if _deliver_batch(store, config, rule_name, channel_name, rows, report, now, timeout, retries, backoff):
+                digests_sent.add(rule_name)
+        except Exception as exc:  # one rule's failure must never keep the others' alerts back
+            error = f"{rule_name} -> {channel_name}: {type(exc).__name__}: {exc}"
+            log.warning("delivery of %s failed", error)
+            log.debug("delivery of %s -> %s", rule_name, channel_name, exc_info=True)
             report.failed += len(rows)
             report.errors.append(error)
-            continue
-        if rule is not None and rule.digest_hours is not None:
-            if not _digest_due(store, rule_name, rule.digest_hours, now):
-                report.waiting += len(rows)
-                continue
-            messages = [rows]
-        else:
-            messages = [[r] for r in rows]
-        for message in messages:
-            alerts = [{**json.loads(r["payload_json"]), "alert_id": r["alert_id"]} for r in message]
-            ids = [r["id"] for r in message]
-            error = _send_logged(store, channel, alerts, ids, timeout, retries, backoff)
-            if error is not None:
-                report.failed += len(ids)
-                report.errors.append(f"{rule_name} -> {channel_name}: {error}")
-                continue
-            report.sent += len(ids)
-            if rule is not None and rule.digest_hours is not None:
-                digests_sent.add(rule_name)
     for rule_name in digests_sent:
         store.mark_digest_sent(rule_name)
     return report
+
+
+def _deliver_batch(store: Store, config: AlertConfig, rule_name: str, channel_name: str, rows: list[Any],
+                   report: DeliveryReport, now: datetime, timeout: float, retries: int, backoff: float) -> bool:
+    """Send one rule's pending deliveries to one channel; True when a digest went out."""
+    rule = next((r for r in config.rules if r.name == rule_name), None)
+    channel = config.channels.get(channel_name)
+    if channel is None:
+        # kept pending, never dropped: it goes out once the channel is configured again
+        error = f"channel {channel_name!r} is no longer in {config.path}"
+        store.record_delivery_attempt([r["id"] for r in rows], False, error)
+        report.failed += len(rows)
+        report.errors.append(error)
+        return False
+    digest = rule is not None and rule.digest_hours is not None
+    if digest:
+        if not _digest_due(store, rule_name, rule.digest_hours, now):
+            report.waiting += len(rows)
+            return False
+        messages = [rows]
+    else:
+        messages = [[r] for r in rows]
+    sent = False
+    for message in messages:
+        alerts = [{**json.loads(r["payload_json"]), "alert_id": r["alert_id"]} for r in message]
+        ids = [r["id"] for r in message]
+        error = _send_logged(store, channel, alerts, ids, timeout, retries, backoff)
+        if error is not None:
+            report.failed += len(ids)
+            report.errors.append(f"{rule_name} -> {channel_name}: {error}")
+            continue
+        report.sent += len(ids)
+        sent = True
+    return digest and sent

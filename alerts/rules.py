@@ -49,10 +49,12 @@ from typing import Any
 
 from indexer.query import Query, QuerySyntaxError, parse
 
-__all__ = ["CHANNEL_TYPES", "AlertConfig", "AlertConfigError", "Channel", "Rule", "load_alerts"]
+__all__ = ["CHANNEL_TYPES", "MAX_DIGEST_HOURS", "AlertConfig", "AlertConfigError", "Channel", "Rule", "load_alerts"]
 
 CHANNEL_TYPES = ("console", "jsonl", "webhook", "email", "apprise")
 _DIGEST = re.compile(r"every\s+(\d+)\s+hours?", re.IGNORECASE)
+#: the longest digest interval (a year): a longer one would hold alerts back forever, and a huge one overflows dates
+MAX_DIGEST_HOURS = 366 * 24
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]*")
 _RULE_KEYS = {"name", "query", "min_sources", "channels", "digest", "description"}
 _CHANNEL_KEYS = {
@@ -209,7 +211,13 @@ def _rule(path: Path, n: int, raw: Any, channels: dict[str, Channel]) -> Rule:
         raise AlertConfigError(f"{where}: digest must be \"immediate\" or \"every N hours\"")
     if digest.strip().lower() != "immediate":
         m = _DIGEST.fullmatch(digest.strip())
-        if not m or int(m[1]) < 1:
+        digits = m[1].lstrip("0") if m else ""
+        if not digits:
             raise AlertConfigError(f"{where}: digest must be \"immediate\" or \"every N hours\" (got {digest!r})")
-        hours = int(m[1])
+        # the length first: int() refuses numbers of thousands of digits with a traceback of its own
+        if len(digits) > 8 or int(digits) > MAX_DIGEST_HOURS:
+            shown = digits if len(digits) <= 20 else digits[:20] + "…"
+            raise AlertConfigError(f"{where}: digest interval of {shown} hours is too long (at most "
+                                   f"{MAX_DIGEST_HOURS} hours, a year)")
+        hours = int(digits)
     return Rule(name, text, query, tuple(dict.fromkeys(names)), min_sources, hours, str(raw.get("description", "")))

@@ -1004,12 +1004,22 @@ class Store(PostStore):
         )]
 
     def reset_incident_clustering(self) -> None:
+        """Cluster every article again (its fingerprint forgotten too: ``incidents --recluster`` after the
+        clustering code changed)."""
         with self.transaction() as tx:
-            tx.execute("UPDATE articles SET clustered_at = NULL")
+            tx.execute("UPDATE articles SET clustered_at = NULL, cluster_fingerprint = NULL")
 
-    def mark_clustered(self, article_id: str) -> None:
+    def mark_clustered(self, article_id: str, fingerprint: str | None = None) -> None:
         with self.transaction() as tx:
-            tx.execute("UPDATE articles SET clustered_at = ? WHERE id = ?", (utcnow(), article_id))
+            tx.execute(
+                "UPDATE articles SET clustered_at = ?, cluster_fingerprint = ?, first_cluster_seq = "
+                "COALESCE(first_cluster_seq, (SELECT COALESCE(MAX(seq), 0) FROM incidents)) WHERE id = ?",
+                (utcnow(), fingerprint, article_id),
+            )
+
+    def cluster_fingerprint(self, article_id: str) -> str | None:
+        row = self.conn.execute("SELECT cluster_fingerprint FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return row[0] if row else None
 
     _CLUSTER_EVENT_COLUMNS = (
         "e.id AS event_id, e.article_id, e.type, e.event_date, e.date_precision, e.is_recap, e.place_id, "
@@ -1066,41 +1076,115 @@ class Store(PostStore):
                 [(event_id, incident_id, article_id) for event_id, article_id in mentions],
             )
 
-    def detach_article_mentions(self, article_id: str) -> list[str]:
-        """Forget an article's mentions before it is clustered again; returns the incidents they were in."""
-        with self.transaction() as tx:
-            ids = [row[0] for row in tx.execute(
-                "SELECT DISTINCT incident_id FROM incident_mentions WHERE article_id = ?", (article_id,)
-            )]
-            tx.execute("DELETE FROM incident_mentions WHERE article_id = ?", (article_id,))
-        return ids
+    def article_mentions(self, article_id: str) -> dict[str, str]:
+        """event id -> incident id of the article's clustered mentions."""
+        return {row[0]: row[1] for row in self.conn.execute(
+            "SELECT event_id, incident_id FROM incident_mentions WHERE article_id = ?", (article_id,)
+        )}
 
-    def merge_incidents(self, keep: str, others: list[str]) -> None:
-        """Move the mentions of ``others`` to ``keep``; their ids (and their aliases) resolve to ``keep``."""
+    def detach_article_mentions(self, article_id: str) -> dict[str, str]:
+        """Forget an article's mentions before it is clustered again; returns event id -> the incident it was in."""
+        with self.transaction() as tx:
+            before = self.article_mentions(article_id)
+            tx.execute("DELETE FROM incident_mentions WHERE article_id = ?", (article_id,))
+        return before
+
+    def mention_incidents(self, event_ids: Iterable[str]) -> dict[str, str]:
+        """event id -> incident id, for those of these mentions that are clustered."""
+        ids = list(event_ids)
+        out: dict[str, str] = {}
+        for n in range(0, len(ids), 900):
+            chunk = ids[n : n + 900]
+            out.update({row[0]: row[1] for row in self.conn.execute(
+                f"SELECT event_id, incident_id FROM incident_mentions WHERE event_id IN ({','.join('?' * len(chunk))})",
+                chunk,
+            )})
+        return out
+
+    def incident_article_ids(self, incident_id: str) -> set[str]:
+        return {row[0] for row in self.conn.execute(
+            "SELECT DISTINCT article_id FROM incident_mentions WHERE incident_id = ?", (incident_id,)
+        )}
+
+    def incident_mention_count(self, incident_id: str) -> int:
+        return int(self.conn.execute(
+            "SELECT COUNT(*) FROM incident_mentions WHERE incident_id = ?", (incident_id,)
+        ).fetchone()[0])
+
+    def add_incident_successor(self, old_id: str, new_id: str, reason: str, mentions: int = 0,
+                               actor: str = "clustering") -> None:
+        """Record that (part of) incident ``old_id`` lives on in ``new_id``, and why."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO incident_successors (old_id, new_id, reason, actor, mentions, created_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(old_id, new_id) DO UPDATE SET reason = excluded.reason, "
+                "actor = excluded.actor, mentions = excluded.mentions, created_at = excluded.created_at",
+                (old_id, new_id, reason, actor, mentions, utcnow()),
+            )
+
+    def retire_incident(self, incident_id: str, successors: list[tuple[str, str, int]]) -> None:
+        """An incident left without reports: 'merged' into its successors ((new id, reason, mentions) each) when
+        its reports went elsewhere, else 'withdrawn'."""
+        with self.transaction() as tx:
+            for new_id, reason, mentions in successors:
+                self.add_incident_successor(incident_id, new_id, reason, mentions)
+            tx.execute(
+                "UPDATE incidents SET status = ?, article_count = 0, source_count = 0, updated_at = ? WHERE id = ?",
+                ("merged" if successors else "withdrawn", utcnow(), incident_id),
+            )
+
+    def has_successor(self, incident_id: str) -> bool:
+        row = self.conn.execute("SELECT 1 FROM incident_successors WHERE old_id = ? LIMIT 1", (incident_id,))
+        return row.fetchone() is not None
+
+    def merge_incidents(self, keep: str, others: list[str], reason: str = "merged",
+                        actor: str = "clustering") -> None:
+        """Move the mentions of ``others`` to ``keep``; their ids (and those resolving to them) resolve to ``keep``."""
         now = utcnow()
         with self.transaction() as tx:
             for other in others:
-                tx.execute("UPDATE incident_mentions SET incident_id = ? WHERE incident_id = ?", (keep, other))
+                moved = tx.execute("UPDATE incident_mentions SET incident_id = ? WHERE incident_id = ?", (keep, other))
                 tx.execute("UPDATE incidents SET status = 'merged', updated_at = ? WHERE id = ?", (now, other))
-                tx.execute("UPDATE incident_aliases SET incident_id = ? WHERE incident_id = ?", (keep, other))
-                tx.execute(
-                    "INSERT INTO incident_aliases (alias, incident_id, merged_at) VALUES (?, ?, ?) "
-                    "ON CONFLICT(alias) DO UPDATE SET incident_id = excluded.incident_id",
-                    (other, keep, now),
-                )
+                self.add_incident_successor(other, keep, reason, moved.rowcount, actor)
 
     def resolve_incident(self, incident_id: str) -> str | None:
-        """The current id of an incident, following merges; None when unknown."""
-        row = self.conn.execute("SELECT incident_id FROM incident_aliases WHERE alias = ?", (incident_id,)).fetchone()
-        if row:
-            return str(row[0])
-        row = self.conn.execute("SELECT id FROM incidents WHERE id = ?", (incident_id,)).fetchone()
-        return str(row[0]) if row else None
+        """The current id of an incident: itself while active, else (following its successors, the one that took
+        most of its reports first) the active incident its reports live on in; a withdrawn incident without
+        successor is itself. None when unknown."""
+        current, seen = incident_id, set()
+        while current not in seen:
+            seen.add(current)
+            row = self.conn.execute("SELECT status FROM incidents WHERE id = ?", (current,)).fetchone()
+            if row is not None and row[0] == "active":
+                return current
+            successor = self.conn.execute(
+                "SELECT new_id FROM incident_successors WHERE old_id = ? ORDER BY mentions DESC, created_at DESC, "
+                "new_id LIMIT 1", (current,)
+            ).fetchone()
+            if successor is None:
+                return current if row is not None else None
+            current = successor[0]
+        return current
+
+    def incident_ancestors(self, incident_id: str) -> list[str]:
+        """Every id whose reports (some or all) came to this incident through merges and splits, nearest first."""
+        return [row[0] for row in self.conn.execute(
+            "WITH RECURSIVE up(id, depth) AS (SELECT ?, 0 UNION SELECT s.old_id, up.depth + 1 "
+            "FROM incident_successors s JOIN up ON s.new_id = up.id WHERE up.depth < 64) "
+            "SELECT id FROM up WHERE id != ? GROUP BY id ORDER BY MIN(depth), id",
+            (incident_id, incident_id),
+        )]
 
     def incident_aliases(self, incident_id: str) -> list[str]:
-        return [row[0] for row in self.conn.execute(
-            "SELECT alias FROM incident_aliases WHERE incident_id = ? ORDER BY alias", (incident_id,)
-        )]
+        """The old ids that now resolve to this incident (merged into it, or replaced by it)."""
+        return sorted(i for i in self.incident_ancestors(incident_id) if self.resolve_incident(i) == incident_id)
+
+    def incident_successors(self, incident_id: str) -> list[sqlite3.Row]:
+        """Where (part of) an incident went: new id, reason, actor, mentions, when; most mentions first."""
+        return self.conn.execute(
+            "SELECT new_id, reason, actor, mentions, created_at FROM incident_successors WHERE old_id = ? "
+            "ORDER BY mentions DESC, created_at DESC, new_id", (incident_id,)
+        ).fetchall()
 
     def entity_positions(self, entity_ids: Iterable[str]) -> dict[str, tuple[str, float | None, float | None]]:
         """entity id -> (name, lat, lon) for the given ids."""
@@ -1115,10 +1199,13 @@ class Store(PostStore):
     def update_incident(self, incident_id: str, summary: dict[str, Any]) -> None:
         """Write an incident's recomputed summary (keys are incidents columns)."""
         columns = [c for c in summary if c not in ("id", "seq", "created_at")]
+        values = [summary[c] for c in columns]
         with self.transaction() as tx:
+            # an unchanged summary is not written: updated_at says when the incident last really changed
             tx.execute(
-                f"UPDATE incidents SET {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ?",
-                [*(summary[c] for c in columns), utcnow(), incident_id],
+                f"UPDATE incidents SET {', '.join(f'{c} = ?' for c in columns)}, updated_at = ? WHERE id = ? "
+                f"AND NOT ({' AND '.join(f'{c} IS ?' for c in columns)})",
+                [*values, utcnow(), incident_id, *values],
             )
 
     def incident(self, incident_id: str) -> sqlite3.Row | None:
@@ -1206,13 +1293,22 @@ class Store(PostStore):
             return tx.execute("SELECT * FROM alert_rules WHERE name = ?", (name,)).fetchone()
 
     def alerted(self, rule: str, incident_id: str) -> bool:
-        """Has ``rule`` fired for this incident, or for any incident since merged into it?"""
+        """Has ``rule`` fired for this incident, or for any incident whose reports came to it (merged, split)?"""
+        ids = [incident_id, *self.incident_ancestors(incident_id)]
         row = self.conn.execute(
-            "SELECT 1 FROM alerts WHERE rule = ? AND (incident_id = ? OR incident_id IN "
-            "(SELECT alias FROM incident_aliases WHERE incident_id = ?)) LIMIT 1",
-            (rule, incident_id, incident_id),
+            f"SELECT 1 FROM alerts WHERE rule = ? AND incident_id IN ({','.join('?' * len(ids))}) LIMIT 1",
+            [rule, *ids],
         ).fetchone()
         return row is not None
+
+    def incident_known_seq(self, incident_id: str) -> int:
+        """When the monitor first knew any report of this incident (the incident seq its earliest-clustered article
+        left): a rule created after that point sees it as old news, however re-clustering renamed it."""
+        row = self.conn.execute(
+            "SELECT MIN(a.first_cluster_seq) FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
+            "WHERE m.incident_id = ?", (incident_id,)
+        ).fetchone()
+        return int(row[0]) if row and row[0] is not None else self.incident_seq(incident_id)
 
     def record_alert(self, rule: str, incident_id: str, payload: dict[str, Any], channels: list[str]) -> int | None:
         """Fire ``rule`` for an incident (once: None if it already had) with one pending delivery per channel."""

@@ -215,8 +215,8 @@ def _alert_step(store: Any, cfg: Any, backfill: bool) -> None:
         f"{clustered.merged} merged; alerts: {len(report.fired)} fired, {d.sent} delivered, {d.failed} failed "
         f"(kept for the next run), {d.waiting} waiting for their digest\n"
     )
-    for error in d.errors:
-        sys.stderr.write(f"  delivery failed: {error}\n")
+    for error in report.errors:  # a failing rule or channel is reported; the others went ahead
+        sys.stderr.write(f"  {error}\n")
 
 
 def incidents_and_alerts() -> None:

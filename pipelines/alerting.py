@@ -8,6 +8,7 @@ before are retried first, then new alerts are delivered.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,11 +21,18 @@ from pipelines.incidents import incident_record
 
 __all__ = ["AlertRunReport", "default_resolver", "matching_incidents", "run_alerts"]
 
+log = logging.getLogger(__name__)
+
 
 @dataclass
 class AlertRunReport:
     fired: list[tuple[str, str]] = field(default_factory=list)  # (rule, incident id)
     delivery: DeliveryReport = field(default_factory=DeliveryReport)
+    rule_errors: list[str] = field(default_factory=list)  # rules that could not fire this run (the others did)
+
+    @property
+    def errors(self) -> list[str]:
+        return self.rule_errors + [f"delivery failed: {e}" for e in self.delivery.errors]
 
 
 def default_resolver(store: Store) -> EntityResolver:
@@ -61,26 +69,41 @@ def matching_incidents(store: Store, rule: Rule, resolver: EntityResolver, docs:
 
 def run_alerts(store: Store, config: AlertConfig, *, resolver: EntityResolver | None = None, backfill: bool = False,
                deliver: bool = True) -> AlertRunReport:
+    """Fire every rule on the incidents new to it, then deliver. A rule that fails (a store error, a bug its query
+    hits) is logged and reported; the other rules fire and deliver all the same."""
     import settings as cfg
 
     resolver = resolver or default_resolver(store)
     report = AlertRunReport()
     docs = _Docs(store)
     for rule in config.rules:
-        registered = store.register_alert_rule(rule.name, rule.query_text)
-        for row in matching_incidents(store, rule, resolver, docs):
-            if not backfill and row["seq"] <= registered["created_seq"]:
-                continue
-            if store.alerted(rule.name, row["id"]):
-                continue
-            record = incident_record(store, row["id"])
-            payload = {"rule": rule.name, "description": rule.description, "fired_at": utcnow(), "incident": record}
-            alert_id = store.record_alert(rule.name, row["id"], payload, list(rule.channels))
-            if alert_id is not None:
-                report.fired.append((rule.name, row["id"]))
+        try:
+            report.fired += _fire(store, rule, resolver, docs, backfill)
+        except Exception as exc:  # one bad rule must never block the others
+            error = f"rule {rule.name!r} failed: {type(exc).__name__}: {exc}"
+            log.warning("%s", error)
+            log.debug("rule %r", rule.name, exc_info=True)
+            report.rule_errors.append(error)
     if deliver:
         report.delivery = deliver_pending(
             store, config, timeout=cfg.ALERT_SEND_TIMEOUT, retries=cfg.ALERT_WEBHOOK_RETRIES,
             backoff=cfg.ALERT_RETRY_BACKOFF_BASE,
         )
     return report
+
+
+def _fire(store: Store, rule: Rule, resolver: EntityResolver, docs: _Docs, backfill: bool) -> list[tuple[str, str]]:
+    fired = []
+    registered = store.register_alert_rule(rule.name, rule.query_text)
+    for row in matching_incidents(store, rule, resolver, docs):
+        # new to the rule: some report of it reached the monitor after the rule was created (an incident that
+        # re-clustering made out of older reports is not news)
+        if not backfill and store.incident_known_seq(row["id"]) <= registered["created_seq"]:
+            continue
+        if store.alerted(rule.name, row["id"]):
+            continue
+        record = incident_record(store, row["id"])
+        payload = {"rule": rule.name, "description": rule.description, "fired_at": utcnow(), "incident": record}
+        if store.record_alert(rule.name, row["id"], payload, list(rule.channels)) is not None:
+            fired.append((rule.name, row["id"]))
+    return fired

@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
@@ -545,14 +546,30 @@ class ClusterReport:
 
 
 class StoreRepository:
-    """Incidents in the store; summaries are recomputed from mentions whenever an incident changes."""
+    """Incidents in the store; summaries are recomputed from mentions whenever an incident changes.
+
+    Re-clustering keeps ids: a group that would open an incident takes over the incident its article reported
+    before when nothing settled is left in it (its other reports, if any, are of articles still to be clustered
+    again in this run), so an incident that did not really change keeps its id whatever order its reports are
+    re-clustered in. An incident whose reports all went elsewhere is retired with successors; one that loses part
+    of its reports to a new incident records the split.
+    """
 
     def __init__(self, store: Store, report: ClusterReport) -> None:
         self.store = store
         self.report = report
+        self.pending: set[str] = set()  # articles still to be clustered again in this run
         self.changed: set[str] = set()  # incidents created or changed by the current article
+        self.created: set[str] = set()  # incidents opened in this run
+        self.previous: dict[str, str] = {}  # event id -> incident, of the current article before it was detached
+        self.origins: dict[str, str] = {}  # the same for every article clustered again in this run
         self._cache: dict[str, list[tuple[str, Profile]]] = {}
         self._context: dict[str, frozenset[str]] = {}
+
+    def start_article(self, article_id: str, previous: dict[str, str]) -> None:
+        self.pending.discard(article_id)
+        self.changed, self.previous = set(), previous
+        self.origins.update(previous)
 
     def context(self, article_id: str) -> frozenset[str]:
         """Whom an article is about: the victims of all its event mentions, whatever their modality."""
@@ -576,18 +593,45 @@ class StoreRepository:
     def _forget(self, event_type: str) -> None:
         self._cache.pop(event_type, None)
 
-    def create(self, group: list[Mention]) -> str:
-        # ids are deterministic; an id is reused only by the same event and type (a re-enriched article whose
-        # incident was withdrawn gets it back), never by an incident that is something else
+    def _unsettled(self, incident_id: str) -> bool:
+        """Nothing settled is left in the incident: its remaining reports (if any) will be clustered again."""
+        return self.store.incident_article_ids(incident_id) <= self.pending
+
+    def _inherited(self, group: list[Mention]) -> str | None:
+        """The incident this article reported before that the group takes over: of the group's type, nothing
+        settled left in it, preferably the one the group's own mentions were in (event ids are positions in the
+        text, so an edited article may renumber them)."""
+        own = Counter(self.previous[m.event_id] for m in group if m.event_id in self.previous)
+        others = sorted(set(self.previous.values()) - set(own))
+        for incident_id in [i for i, _ in own.most_common()] + others:
+            if (incident_id not in self.changed and self.store.incident_state(incident_id) == ("active", group[0].type)
+                    and self._unsettled(incident_id)):
+                return incident_id
+        return None
+
+    def _new_id(self, group: list[Mention]) -> str:
+        # ids are deterministic; an id is reused only by the same event and type when that incident vanished
+        # without a successor (a re-enriched article whose incident was withdrawn gets it back), never by an
+        # incident that is something else or whose old id now leads to another incident
         incident_id = incident_id_for(group[0].event_id)
         n = 0
-        while (state := self.store.incident_state(incident_id)) is not None and state != ("withdrawn", group[0].type):
+        while (state := self.store.incident_state(incident_id)) is not None and (
+                state != ("withdrawn", group[0].type) or self.store.has_successor(incident_id)):
             n += 1
             incident_id = incident_id_for(f"{group[0].event_id}#{n}")
-        self.store.create_incident(incident_id, group[0].type)
+        return incident_id
+
+    def create(self, group: list[Mention]) -> str:
+        incident_id = self._inherited(group)
+        if incident_id is None:
+            incident_id = self._new_id(group)
+            self.store.create_incident(incident_id, group[0].type)
+            self.created.add(incident_id)
+            self.report.created += 1
+        else:
+            self.report.joined += 1
         self.store.attach_mentions(incident_id, [(m.event_id, m.article_id) for m in group])
         self._forget(group[0].type)
-        self.report.created += 1
         self.changed.add(incident_id)
         return incident_id
 
@@ -604,6 +648,31 @@ class StoreRepository:
         self.changed.add(keep)
         self.changed.difference_update(others)
         self.report.touched.difference_update(others)
+
+    def settle(self) -> set[str]:
+        """After the current article was clustered again: an incident it left that has no reports any more is
+        retired, its successors being where its reports went in this run ('merged' into an incident that
+        existed, 'replaced' by one opened in this run); one that keeps reports but lost some to an incident
+        opened for them records the split. Returns the incidents retired."""
+        left = set(self.previous.values())
+        moved = {e: i for e, i in self.origins.items() if i in left}
+        now = self.store.mention_incidents(moved)
+        retired = set()
+        for old in sorted(left):
+            state = self.store.incident_state(old)
+            if state is None or state[0] != "active":
+                continue  # merged by this article already: its successor is recorded
+            went = Counter(now[e] for e, i in moved.items() if i == old and now.get(e, old) != old)
+            if self.store.incident_mention_count(old) == 0:
+                self.store.retire_incident(old, [(new, "replaced" if new in self.created else "merged", n)
+                                                 for new, n in went.most_common()])
+                self._cache.clear()
+                retired.add(old)
+            else:
+                for new, n in went.items():
+                    if new in self.created:
+                        self.store.add_incident_successor(old, new, "split", n)
+        return retired
 
 
 def _mention_of(row: Any) -> Mention:
@@ -701,38 +770,63 @@ def _join_linked_reports(store: Store, repo: StoreRepository, article_id: str) -
             repo.merge(keep, [drop])
 
 
+def cluster_fingerprint(mentions: Sequence[Mention], context: frozenset[str]) -> str:
+    """What clustering reads of an article (its actual events' facts and whom it is about): the same fingerprint
+    after a re-enrichment means clustering it again could only reshuffle incidents that did not change."""
+    facts = [[m.event_id, m.type, m.published.isoformat() if m.published else None, m.event_date, m.date_precision,
+              m.is_recap, m.place_id, sorted(m.victims), m.perpetrator_id] for m in mentions]
+    payload = json.dumps([facts, sorted(context)], ensure_ascii=False, sort_keys=True)
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
 def cluster_pending(store: Store, window: int | None = None, everything: bool = False) -> ClusterReport:
     """Cluster the actual events of articles enriched since they were last clustered (or of every article).
 
     Articles are taken in reporting order, so an incident's first article is the one that reported it first.
     Each article is one transaction (its links and the summaries they change): a crash loses nothing, the article
-    is simply clustered again.
+    is simply clustered again. An article re-enriched into the same facts keeps its incidents untouched (only their
+    summaries are refreshed: entity names may have improved); one that really changed is clustered again, and the
+    incidents it leaves are retired with successors, so their old ids resolve to where the reports went.
     """
     import settings as config
 
     window = config.INCIDENT_DATE_WINDOW_DAYS if window is None else window
     report = ClusterReport()
-    repo = StoreRepository(store, report)
     if everything:
         store.reset_incident_clustering()
+    todo: list[tuple[str, list[Mention], frozenset[str], str]] = []
+    unchanged: set[str] = set()
+    repo = StoreRepository(store, report)
     for article_id in store.articles_to_cluster():
-        repo.changed = set()
+        mentions = [_mention_of(row) for row in store.clusterable_events(article_id)]
+        context = repo.context(article_id)
+        fingerprint = cluster_fingerprint(mentions, context)
+        current = store.article_mentions(article_id)
+        if fingerprint == store.cluster_fingerprint(article_id) and set(current) == {m.event_id for m in mentions}:
+            unchanged.update(current.values())
+            store.mark_clustered(article_id, fingerprint)
+            report.articles += 1
+        else:
+            todo.append((article_id, mentions, context, fingerprint))
+    repo.pending = {article_id for article_id, *_ in todo}
+    for article_id, mentions, context, fingerprint in todo:
         with store.transaction():
-            removed_from = store.detach_article_mentions(article_id)
-            repo._context.pop(article_id, None)  # re-enriched: whom it is about may have changed
-            if removed_from:
+            repo.start_article(article_id, store.detach_article_mentions(article_id))
+            if repo.previous:
                 repo._cache.clear()
-            mentions = [_mention_of(row) for row in store.clusterable_events(article_id)]
-            groups = article_groups(mentions, window, repo.context(article_id))
-            link_groups(repo, groups, window)
+            link_groups(repo, article_groups(mentions, window, context), window)
             _join_linked_reports(store, repo, article_id)
-            changed = repo.changed | {store.resolve_incident(i) or i for i in removed_from}
+            retired = repo.settle()
+            changed = (repo.changed | {store.resolve_incident(i) or i for i in repo.previous.values()}) - retired
             for incident_id in changed:
                 summarise(store, incident_id)
             report.touched |= changed
-            store.mark_clustered(article_id)
+            store.mark_clustered(article_id, fingerprint)
         report.articles += 1
         report.mentions += len(mentions)
+    for incident_id in sorted(unchanged - report.touched):
+        with store.transaction():
+            summarise(store, incident_id)
     return report
 
 

@@ -68,6 +68,66 @@ def test_invalid_file_fails_the_cli_with_one_line(tmp_path: Path) -> None:
     assert "rule 'bad': query: invalid date" in result.stderr and "Traceback" not in result.stderr
 
 
+def test_a_huge_digest_interval_is_refused_in_one_line(tmp_path: Path) -> None:
+    path = _config(tmp_path, '[[rules]]\nname = "slow"\nquery = "type:search"\nchannels = ["log"]\n'
+                             'digest = "every 99999999999999999999 hours"\n')
+    with pytest.raises(AlertConfigError, match="rule 'slow': digest interval of 99999999999999999999 hours is too"):
+        load_alerts(path)
+    result = run_cli(["alerts", "list"], tmp_path / "m.db", CRIMEA_MONITOR_ALERTS=str(path))
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert result.stderr.count("\n") == 1 and "at most 8784 hours" in result.stderr
+
+
+def test_one_broken_rule_never_blocks_the_others(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from pipelines.alerting import default_resolver
+
+    config = load_alerts(_config(tmp_path, """
+[[rules]]
+name = "digest"
+query = "type:search"
+channels = ["log"]
+digest = "every 1 hours"
+
+[[rules]]
+name = "broken"
+query = "person:boom OR type:search"
+channels = ["log"]
+
+[[rules]]
+name = "searches"
+query = "type:search"
+channels = ["log"]
+"""))
+    # a digest interval that overflows dates (what an unchecked file could hold) and a rule whose matching fails
+    digest, broken, searches = config.rules
+    config = replace(config, rules=(replace(digest, digest_hours=10**20), broken, searches))
+
+    class Failing:
+        def __init__(self, store: Store) -> None:
+            self.resolver = default_resolver(store)
+
+        def resolve(self, field: str, value: str) -> set[str]:
+            if value == "boom":
+                raise RuntimeError("the entity table is locked")
+            return self.resolver.resolve(field, value)
+
+    with Store.open(tmp_path / "m.db") as store:
+        run_alerts(store, config, resolver=Failing(store))
+        add_article(store, "a1", "2026-09-08T10:00:00+03:00", [event("search", "2026-09-08", KURT)])
+        cluster_pending(store)
+        first = run_alerts(store, config, resolver=Failing(store))  # the digest goes out: its clock starts
+        add_article(store, "a2", "2026-10-08T10:00:00+03:00", [event("search", "2026-10-08", KURT)])
+        cluster_pending(store)
+        second = run_alerts(store, config, resolver=Failing(store))
+    assert sorted(rule for rule, _ in first.fired + second.fired) == ["digest", "digest", "searches", "searches"]
+    assert second.delivery.sent == 1 and second.delivery.failed == 1
+    assert [e.split(":")[0] for e in second.errors] == ["rule 'broken' failed", "delivery failed"]
+    assert "OverflowError" in second.errors[1]
+    assert sorted(line["rule"] for line in _lines(tmp_path)) == ["digest", "searches", "searches"]
+
+
 def test_default_alerts_toml_is_valid() -> None:
     config = load_alerts(Path(__file__).resolve().parent.parent / "alerts.toml")
     assert {c.type for c in config.channels.values()} == {"console", "jsonl"} and len(config.rules) >= 3
@@ -135,6 +195,38 @@ def test_flood_guard_over_an_existing_corpus(tmp_path: Path) -> None:
     assert "5 fired" in backfill.stderr and len(_lines(tmp_path)) == 6
     log = run_cli(["alerts", "log", "--json"], db, **env)
     assert len(log.stdout.splitlines()) == 6
+
+
+def _reenrich(store: Store, slug: str, published: str, events: list) -> None:
+    """The article ``slug`` enriched again (better NLP) into ``events``."""
+    add_article(store, slug, published, events)
+    store.conn.execute("UPDATE articles SET clustered_at = '2000-01-01' WHERE url LIKE ?", (f"%/{slug}",))
+
+
+def test_re_enrichment_never_alerts_old_reports_nor_alerted_incidents_again(tmp_path: Path) -> None:
+    config = _config(tmp_path, '[[rules]]\nname = "kurt"\nquery = "person:~rustem-kurtmollaev"\n'
+                               'channels = ["log"]\n\n[[rules]]\nname = "any"\nquery = "type:search OR type:detention"'
+                               '\nchannels = ["log"]\n')
+    seit = "person:~enver-seitumerov"
+    with Store.open(tmp_path / "m.db") as store:
+        add_article(store, "old", "2026-08-01T10:00:00+03:00", [event("search", "2026-08-01", seit)])
+        _cycle(store, config)  # the rules are created after this report
+        add_article(store, "a1", "2026-09-08T10:00:00+03:00", [event("search", "2026-09-08", KURT)])
+        add_article(store, "b1", "2026-09-08T12:00:00+03:00", [event("search", "2026-09-08", seit)])
+        first = _cycle(store, config)
+        assert sorted(rule for rule, _ in first.fired) == ["any", "any", "kurt"]
+        [kurt_incident] = [i for rule, i in first.fired if rule == "kurt"]
+        # better NLP: the old report also tells of a detention (an incident nobody knew, but old news to the rules)
+        _reenrich(store, "old", "2026-08-01T10:00:00+03:00",
+                  [event("search", "2026-08-01", seit), event("detention", "2026-08-01", seit)])
+        # ... and a1 is read as the search of both men: its incident moves into b1's, which now names Kurtmollaev
+        _reenrich(store, "a1", "2026-09-08T10:00:00+03:00", [event("search", "2026-09-08", KURT, seit)])
+        second = _cycle(store, config)
+        assert second.fired == []
+        moved_to = store.resolve_incident(kurt_incident)
+        assert moved_to != kurt_incident and moved_to in {r["id"] for r in store.list_incidents()}
+        assert sorted(r["type"] for r in store.list_incidents()) == ["detention", "search", "search"]
+    assert len(_lines(tmp_path)) == 3
 
 
 # --- webhook --------------------------------------------------------------------------------------------------

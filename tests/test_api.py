@@ -471,6 +471,45 @@ def test_alert_rules_read_and_write(tmp_path, web_db):
     assert [r.name for r in load_alerts(alerts).rules] == ["disappearances"]
 
 
+def test_rule_edits_keep_the_file_mode(tmp_path, web_db):
+    import os
+    import stat
+
+    alerts = tmp_path / "alerts.toml"
+    alerts.write_text(ALERTS_TOML, encoding="utf-8")
+    alerts.chmod(0o644)  # the daemon may read it as another user
+    if os.getuid() == 0:  # only root can give the file to someone else
+        os.chown(alerts, 12345, 12346)
+    owner = (os.stat(alerts).st_uid, os.stat(alerts).st_gid)
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    with TestClient(create_app(web_db, api_token=TOKEN, alerts=alerts)) as c:
+        for name in ("searches", "disappearances"):
+            r = c.put(f"/api/alerts/rules/{name}", json={"query": "type:search", "channels": ["console"]},
+                      headers=auth)
+            assert r.status_code == 200, r.text
+            assert stat.S_IMODE(os.stat(alerts).st_mode) == 0o644
+            assert (os.stat(alerts).st_uid, os.stat(alerts).st_gid) == owner
+
+
+def test_rule_descriptions_with_control_characters_and_huge_digests(tmp_path, web_db):
+    from alerts.rules import load_alerts
+
+    alerts = tmp_path / "alerts.toml"
+    alerts.write_text(ALERTS_TOML, encoding="utf-8")
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    description = "tab\there, DEL \x7f, BEL \x07, quote \" and backslash \\ \u2028 end"
+    with TestClient(create_app(web_db, api_token=TOKEN, alerts=alerts)) as c:
+        r = c.put("/api/alerts/rules/odd", json={"query": "type:search", "channels": ["console"],
+                                                 "description": description}, headers=auth)
+        assert r.status_code == 200, r.text
+        assert c.get("/api/alerts/rules").json()["rules"][-1]["description"] == description
+        huge = c.put("/api/alerts/rules/slow", json={"query": "type:search", "channels": ["console"],
+                                                     "digest": "every 99999999999999999999 hours"}, headers=auth)
+        assert huge.status_code == 422 and "rule 'slow': digest interval" in huge.json()["error"]
+    assert load_alerts(alerts).rule("odd").description == description
+    assert "slow" not in alerts.read_text(encoding="utf-8")
+
+
 # --------------------------------------------------------------------------------------------------- serve
 def test_serve_command_serves_on_loopback(tmp_path, web_db):
     import shutil

@@ -114,7 +114,10 @@ def test_re_enrichment_reclusters_the_article(tmp_path: Path) -> None:
         cluster_pending(store)
         [after] = _active(store)
         assert after["type"] == "detention"
-        assert store.incident(before["id"])["status"] == "withdrawn"
+        # the old id leads to the incident its report now makes, with the reason recorded
+        assert store.incident(before["id"])["id"] == after["id"]
+        assert [(s["new_id"], s["reason"]) for s in store.incident_successors(before["id"])] == [
+            (after["id"], "replaced")]
 
 
 def test_case_timeline_in_date_order(tmp_path: Path) -> None:

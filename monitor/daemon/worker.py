@@ -71,8 +71,8 @@ def _alerting(store: Store, report: dict[str, Any]) -> int:
         report["alert_error"] = str(exc)
         return 0
     result = run_alerts(store, alerts)
-    if result.delivery.errors:
-        report["alert_error"] = "; ".join(result.delivery.errors[:3])
+    if result.errors:
+        report["alert_error"] = "; ".join(result.errors[:3])
     report["alerts_sent"] += result.delivery.sent
     return len(result.fired)
 

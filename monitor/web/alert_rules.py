@@ -7,14 +7,17 @@ atomically replaces the old one, so a bad rule never reaches the alerting stage.
 
 from __future__ import annotations
 
-import json
+import contextlib
 import os
 import re
+import stat
 import tempfile
 import threading
 import tomllib
 from pathlib import Path
 from typing import Any
+
+import tomli_w
 
 from alerts.rules import AlertConfig, AlertConfigError, load_alerts
 
@@ -37,24 +40,11 @@ def rule_json(rule: Any) -> dict[str, Any]:
             "min_sources": rule.min_sources, "digest": rule.digest, "description": rule.description}
 
 
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    raise TypeError(f"cannot write {type(value).__name__} to TOML")
-
-
 def rule_block(rule: dict[str, Any]) -> str:
-    lines = ["[[rules]]"]
-    for key in ("name", "query", "min_sources", "channels", "digest", "description"):
-        if rule.get(key) not in (None, ""):
-            lines.append(f"{key} = {_toml_value(rule[key])}")
-    return "\n".join(lines) + "\n"
+    """One ``[[rules]]`` table as TOML (tomli-w escapes every control character a description may hold)."""
+    table = {key: rule[key] for key in ("name", "query", "min_sources", "channels", "digest", "description")
+             if rule.get(key) not in (None, "")}
+    return tomli_w.dumps({"rules": [table]})
 
 
 def _blocks(text: str) -> list[tuple[int, int, bool]]:
@@ -90,7 +80,10 @@ def edited_text(text: str, name: str, rule: dict[str, Any] | None) -> str:
 
 
 def write_rule(path: Path, name: str, rule: dict[str, Any] | None) -> AlertConfig:
-    """Replace, add or (``rule`` None) delete one rule; raises AlertConfigError (nothing written) or KeyError."""
+    """Replace, add or (``rule`` None) delete one rule; raises AlertConfigError (nothing written) or KeyError.
+
+    The new file replaces the old one atomically and keeps its mode and owner (the daemon may run as another user
+    that reads it)."""
     with _write_lock:
         text = path.read_text(encoding="utf-8") if path.exists() else ""
         new_text = edited_text(text, name, rule)
@@ -102,8 +95,25 @@ def write_rule(path: Path, name: str, rule: dict[str, Any] | None) -> AlertConfi
                 load_alerts(tmp)
             except AlertConfigError as exc:
                 raise AlertConfigError(str(exc).replace(tmp, str(path))) from None
+            _copy_mode_and_owner(path, tmp)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
     return load_alerts(path)
+
+
+def _copy_mode_and_owner(path: Path, tmp: str) -> None:
+    """Give the temporary file the old file's permissions (mkstemp makes it 0600), or for a new file those the
+    umask gives any new file."""
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        return
+    if (st.st_uid, st.st_gid) != (os.getuid(), os.getgid()):
+        with contextlib.suppress(PermissionError):  # only root may give a file away; the mode is still kept
+            os.chown(tmp, st.st_uid, st.st_gid)
+    os.chmod(tmp, stat.S_IMODE(st.st_mode))

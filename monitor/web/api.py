@@ -19,7 +19,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import BaseModel, Field
 
 from indexer.query import MAX_LENGTH, QuerySyntaxError
@@ -162,13 +162,24 @@ def incidents(
                           end.isoformat() if end else None, limit, offset)
 
 
-@router.get("/incidents/{incident_id}", summary="One incident: reporting articles, mentions, victims, quotes, place")
-def incident(ctx: Ctx, incident_id: Annotated[str, PathParam(pattern=INCIDENT_ID,
-                                                              description="e.g. inc-3f2a...")]) -> Any:
+@router.get("/incidents/{incident_id}", summary="One incident: reporting articles, mentions, victims, quotes, place",
+            responses={307: {"description": "An old id: redirects to the incident its reports now belong to"}})
+def incident(request: Request, ctx: Ctx, incident_id: Annotated[str, PathParam(
+        pattern=INCIDENT_ID, description="e.g. inc-3f2a... (an old id of a merged incident redirects to it)")]) -> Any:
     found = data.incident(ctx, incident_id)
     if found is None:
         raise HTTPException(404, f"no incident with id {incident_id}")
+    if found["status"] == "withdrawn":
+        raise HTTPException(404, f"incident {incident_id} was withdrawn: no current report supports it")
+    if found["id"] != incident_id:  # merged or replaced: its reports live on in another incident
+        return incident_redirect(request, found["id"])
     return found
+
+
+def incident_redirect(request: Request, current: str) -> RedirectResponse:
+    """307 to the incident an old id resolves to (temporary: where an id leads may change with new reports)."""
+    return RedirectResponse(request.url.replace(path=request.url.path.rsplit("/", 1)[0] + "/" + current,
+                                                query=""), status_code=307)
 
 
 # --------------------------------------------------------------------------------------------------- crawl

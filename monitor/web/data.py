@@ -310,7 +310,8 @@ def incidents(ctx: WebContext, types: list[str] | None = None, place: str | None
 def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
     """One incident with its reporting articles, the mentions clustered into it and the quotes around it.
 
-    A merged incident's old id resolves to the incident it was merged into (``requested_id`` keeps the old one).
+    An old id resolves to the incident its reports live on in (merged, replaced; ``requested_id`` keeps the old
+    one); the API and pages redirect it there.
     """
     store = ctx.store()
     row = store.incident(incident_id)
@@ -319,6 +320,7 @@ def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
     out = incident_summary(row)
     current = row["id"]
     out["requested_id"] = incident_id
+    out["status"] = row["status"]  # 'withdrawn': no report supports it any more (a merged one resolves onward)
     out["merged_ids"] = store.incident_aliases(current)
     out["reports"] = [
         {"id": a["id"], "title": a["title"], "url": a["url"], "safe_url": safe_href(a["url"]), "source": a["source_id"],

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from monitor.web import data, render
-from monitor.web.api import ARTICLE_ID, ENTITY_ID, INCIDENT_ID, check_types, ctx_of
+from monitor.web.api import ARTICLE_ID, ENTITY_ID, INCIDENT_ID, check_types, ctx_of, incident_redirect
 from monitor.web.context import WebContext
 
 router = APIRouter(include_in_schema=False)
@@ -151,10 +151,14 @@ def incident_evidence(ctx: Ctx, incident_id: Annotated[str, PathParam(pattern=IN
 
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident(request: Request, ctx: Ctx,
-             incident_id: Annotated[str, PathParam(pattern=INCIDENT_ID)]) -> HTMLResponse:
+             incident_id: Annotated[str, PathParam(pattern=INCIDENT_ID)]) -> Response:
     found = data.incident(ctx, incident_id)
     if found is None:
         raise HTTPException(404, f"no incident with id {incident_id}")
+    if found["status"] == "withdrawn":
+        raise HTTPException(404, f"incident {incident_id} was withdrawn: no current report supports it")
+    if found["id"] != incident_id:
+        return incident_redirect(request, found["id"])
     return page(request, "incident.html", nav="incidents", i=found)
 
 
