@@ -37,8 +37,12 @@ test: $(STAMP)
 	$(BIN)/pytest -q
 
 # NLP scores on the whole dev set (the annotated demo corpus + the hard cases).
+# dev: the demo corpus and the dev split the rules are tuned on; test: the blind split, scored apart when present
 eval: $(STAMP)
-	$(BIN)/crimea-monitor eval monitor/demo/corpus/articles*.jsonl nlp/eval/dev_hard.jsonl
+	$(BIN)/crimea-monitor eval monitor/demo/corpus/articles*.jsonl nlp/eval/dev_*.jsonl
+	@if ls nlp/eval/test_*.jsonl >/dev/null 2>&1; then \
+		$(BIN)/crimea-monitor eval nlp/eval/test_*.jsonl; \
+	else echo "no test split (nlp/eval/test_*.jsonl) yet"; fi
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -91,6 +91,8 @@ class ArticleItem:
     feed_title: str = ""
     feed_published_at: str | None = None
     redirect_urls: list[str] = field(default_factory=list)
+    discovered_from: str = ""  # the feed, sitemap or listing page that linked it
+    extraction_error: str = ""  # why extraction failed, if it did (the raw page is kept all the same)
     # Filled in by the pipelines:
     canonical_url: str = ""
     article_id: str = ""
@@ -120,6 +122,11 @@ class FetchFailure:
     permanent: bool
     http_status: int | None = None
     is_feed: bool = False  # a feed, sitemap or listing page rather than an article
+    # the page the server sent with an error status (a removed story's 404 or 410 is evidence too)
+    evidence: Evidence | None = None
+    final_url: str = ""
+    content_type: str = ""
+    fetched_at: str = ""
 
 
 # --- NLP results (written by nlp/, stored by pipelines/enrich.py) ------------------------------------------------
@@ -150,7 +157,9 @@ class Event:
     start: int
     end: int
     sentence: str
-    modality: str = "actual"  # actual | negated | denied | hypothetical | threatened | feared
+    # actual | negated | denied | hypothetical | threatened | feared; history (before the occupation, 2014-02-20)
+    # and aggregate (a statistic: type, count, period) are reported but never incidents or alerts
+    modality: str = "actual"
     is_recap: bool = False
     date: str | None = None  # YYYY-MM-DD, YYYY-MM or YYYY
     date_precision: str | None = None  # day | week | month | year

@@ -48,6 +48,23 @@ def _env_bool(name: str, default: bool) -> bool:
     raise SystemExit(f"{_PREFIX}{name}={raw!r} is not a boolean; use true or false")
 
 
+def _env_int_map(name: str, default: dict[str, int]) -> dict[str, int]:
+    """A mapping written as ``key=number,key=number``; keys not named keep their default."""
+    raw = os.environ.get(_PREFIX + name)
+    if raw is None or raw.strip() == "":
+        return dict(default)
+    out = dict(default)
+    for part in raw.split(","):
+        key, sep, value = part.partition("=")
+        try:
+            if not sep or not key.strip():
+                raise ValueError(part)
+            out[key.strip()] = int(value)
+        except ValueError as exc:
+            raise SystemExit(f"{_PREFIX}{name}={raw!r}: write it as kind=number,kind=number") from exc
+    return out
+
+
 PROJECT_DIR = Path(__file__).resolve().parent
 
 # --- Crimea Monitor -------------------------------------------------------------------------------------------
@@ -57,8 +74,15 @@ INDEX_DIR = _env("INDEX_DIR", "")  # empty: "<db file stem>.index" beside the st
 SEARCH_BACKEND = _env("SEARCH_BACKEND", "tantivy")  # tantivy | elasticsearch
 ELASTICSEARCH_URL = _env("ELASTICSEARCH_URL", "")
 MIN_TEXT_CHARS = _env_int("MIN_TEXT_CHARS", 300)  # shorter extracted text is dropped as "too short"
-# A Telegram post of two sentences is a report ("FSB searches in Stroganovka, four men detained."): its own minimum.
-MIN_TEXT_CHARS_TELEGRAM = _env_int("MIN_TEXT_CHARS_TELEGRAM", 40)
+# ... per source kind (kinds not named here use MIN_TEXT_CHARS). A feed or sitemap entry is an article because its
+# publisher says so, and a short statement is news; a Telegram post of two sentences is a report ("FSB searches
+# in Stroganovka, four men detained."); a site's links are only guessed by a pattern.
+MIN_TEXT_CHARS_BY_KIND = _env_int_map(
+    "MIN_TEXT_CHARS_BY_KIND", {"feed": 150, "sitemap": 150, "site": 300, "telegram": 40}
+)
+# trafilatura runs in fast mode; a text shorter than this is extracted again in its default mode (which compares
+# with readability and jusText and rescues table layouts and teaser-only <article>s). 0: never.
+EXTRACT_FULL_BELOW_CHARS = _env_int("EXTRACT_FULL_BELOW_CHARS", 500)
 # The first poll of a channel pages back (?before=ID) until it has this many posts; later polls read newer ones only.
 TELEGRAM_FIRST_POLL_POSTS = _env_int("TELEGRAM_FIRST_POLL_POSTS", 100)
 # Processes running trafilatura off the reactor thread. Measured with the crawl benchmark on 2 cores: 2 workers
@@ -130,6 +154,9 @@ HEALTH_CHANNELS = _env("HEALTH_CHANNELS", "*")
 HEALTH_ALERTS_FILE = _env("HEALTH_ALERTS_FILE", "")  # JSON Lines file every health notice is appended to, if set
 SHUTDOWN_TIMEOUT_SECONDS = _env_int("SHUTDOWN_TIMEOUT_SECONDS", 30)  # SIGTERM: wait this long for running jobs
 DEMO_INTERVAL = _env("DEMO_INTERVAL", "30s")  # `run --demo` polls the demo outlets this often
+# The demo site listens here, so a second `crawl --demo` on the same store finds the same URLs (when the port is
+# taken, a free one is used and the demo's URLs are new to the store). 0: always a free port.
+DEMO_PORT = _env_int("DEMO_PORT", 8765)
 
 # --- Scrapy ----------------------------------------------------------------------------------------------------
 BOT_NAME = "crimea-monitor"
@@ -140,8 +167,15 @@ USER_AGENT = _env(
     "CrimeaMonitor/0.1 (+https://github.com/crimea-monitor/crimea-monitor; human-rights news monitoring)",
 )
 ROBOTSTXT_OBEY = _env_bool("ROBOTSTXT_OBEY", True)
+# A host's robots.txt is fetched once in this many seconds, whatever the number of sources on the host: kept in the
+# store, shared by every crawl (and by `sources check` and the daemon's feed pre-check).
+ROBOTS_CACHE_SECONDS = _env_int("ROBOTS_CACHE_SECONDS", 86400)
 CONCURRENT_REQUESTS = _env_int("CONCURRENT_REQUESTS", 16)
+# Scrapy keys its download slots by host, but each source is crawled by a crawler (and downloader) of its own, so
+# this limit holds per source: 400 sources on one host could open 1,600 connections to it.
 CONCURRENT_REQUESTS_PER_DOMAIN = _env_int("CONCURRENT_REQUESTS_PER_DOMAIN", 4)
+# ... hence this limit per host across all sources of a crawl process (crawlers.middlewares.HostLimitMiddleware).
+HOST_MAX_CONNECTIONS = _env_int("HOST_MAX_CONNECTIONS", 4)
 DOWNLOAD_DELAY = _env_float("DOWNLOAD_DELAY", 0.5)
 AUTOTHROTTLE_ENABLED = _env_bool("AUTOTHROTTLE_ENABLED", True)
 AUTOTHROTTLE_START_DELAY = _env_float("AUTOTHROTTLE_START_DELAY", 1.0)
@@ -168,8 +202,13 @@ TWISTED_REACTOR = "twisted.internet.asyncioreactor.AsyncioSelectorReactor"
 FEED_EXPORT_ENCODING = "utf-8"
 
 DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawlers.robots.SharedRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawlers.middlewares.BackoffRetryMiddleware": 550,
+    # last before the download (after robots.txt, retries and redirects), so a request waiting for robots.txt
+    # never holds one of its host's connections
+    "crawlers.middlewares.HostLimitMiddleware": 950,
 }
 SPIDER_MIDDLEWARES = {
     "pipelines.frontier.FrontierMiddleware": 950,

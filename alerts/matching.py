@@ -5,7 +5,7 @@ reporting article (stemmed words, or folded exact words, as the search index doe
 match the canonical ids the resolver gives (an incident's victims, place and perpetrator, and every entity its
 articles mention); ``type:`` the incident's own type (an incident is actual by construction, so ``modality:`` changes
 nothing); ``source:``/``lang:`` any reporting article; ``date:`` any article's publication date or the
-incident's own date; ``has:quote`` a statement in any article.
+incident's own date; ``has:quote`` a statement in any article; ``about:crimea`` a reporting article about Crimea.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from functools import lru_cache
 
 import tantivy
 
-from indexer.query import And, DateRange, Field, Has, MatchAll, Node, Not, Or, Phrase, Prefix, Query, Term
+from indexer.query import About, And, DateRange, Field, Has, MatchAll, Node, Not, Or, Phrase, Prefix, Query, Term
 from indexer.search.resolver import EntityResolver
 from indexer.store import Store
 
@@ -45,6 +45,7 @@ class IncidentDoc:
     langs: set[str] = field(default_factory=set)
     dates: set[date] = field(default_factory=set)
     has_quote: bool = False
+    about_crimea: bool = False
     _stems: set[str] | None = None
     _folded: list[list[str]] | None = None
 
@@ -84,6 +85,7 @@ def incident_doc(store: Store, incident_id: str) -> IncidentDoc | None:
     for article in store.incident_articles(row["id"]):
         doc.texts.append(f"{article['title']}\n{article['text']}")
         doc.sources.add(article["source_id"])
+        doc.about_crimea = doc.about_crimea or bool(article["about_crimea"])
         if article["lang"]:
             doc.langs.add(article["lang"].lower())
         day = _day(article["published_at"] or article["first_seen_at"])
@@ -108,6 +110,8 @@ def _eval(node: Node, doc: IncidentDoc, resolver: EntityResolver, modality_any: 
     stem, fold = _analyzers()
     if isinstance(node, MatchAll):
         return True
+    if isinstance(node, About):
+        return node.what == "any" or doc.about_crimea
     if isinstance(node, And):
         return all(_eval(n, doc, resolver, modality_any) for n in node.items)
     if isinstance(node, Or):

@@ -189,6 +189,7 @@ def bench_env(db: Path, sources: Path, batching: bool, precheck: bool = True) ->
         "CRIMEA_MONITOR_DOWNLOAD_DELAY": "0",
         "CRIMEA_MONITOR_AUTOTHROTTLE_ENABLED": "false",
         "CRIMEA_MONITOR_CONCURRENT_REQUESTS_PER_DOMAIN": "32",
+        "CRIMEA_MONITOR_HOST_MAX_CONNECTIONS": "32",
         "CRIMEA_MONITOR_CONCURRENT_REQUESTS": "32",
         "CRIMEA_MONITOR_METRICS_PORT": "0",
         "CRIMEA_MONITOR_LOG_LEVEL": "WARNING",

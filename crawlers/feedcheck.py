@@ -5,7 +5,7 @@ Starting Scrapy costs ~1.4 s of CPU per process and ~15 ms per source crawled in
 which for hundreds of feeds polled every few minutes is most of the machine's work while nothing happens. So a feed
 source whose every start URL has validators from an earlier poll (ETag / Last-Modified in ``fetch_state``) is first
 asked here; only a feed that answers anything but 304 (changed, error, garbage) is crawled, and the crawl then
-handles and reports it exactly as always. robots.txt is obeyed here too (cached per host), with the crawl's
+handles and reports it exactly as always. robots.txt is obeyed here too (crawlers.http_robots), with the crawl's
 User-Agent and timeout.
 """
 
@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import threading
-import time
 import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
-from urllib.parse import urlsplit
-from urllib.robotparser import RobotFileParser
+
+from crawlers.http_robots import HttpRobots
 
 logger = logging.getLogger("crawlers.feedcheck")
 
@@ -29,10 +27,7 @@ class FeedChecker:
                  workers: int = 8) -> None:
         self.user_agent = user_agent
         self.timeout = timeout
-        self.obey_robots = obey_robots
-        self.robots_ttl = robots_ttl
-        self._robots: dict[str, tuple[RobotFileParser, float]] = {}
-        self._lock = threading.Lock()
+        self.robots = HttpRobots(user_agent, timeout, robots_ttl) if obey_robots else None
         self._pool = ThreadPoolExecutor(workers, thread_name_prefix="feedcheck")
 
     def unchanged_all(self, requests: list[tuple[str, str | None, str | None]]) -> list[bool]:
@@ -40,7 +35,7 @@ class FeedChecker:
         return list(self._pool.map(lambda r: self.unchanged(*r), requests))
 
     def unchanged(self, url: str, etag: str | None, last_modified: str | None) -> bool:
-        if not (etag or last_modified) or not self._allowed(url):
+        if not (etag or last_modified) or (self.robots is not None and not self.robots.allowed(url)):
             return False
         headers = {"User-Agent": self.user_agent, "Accept-Encoding": "identity"}
         if etag:
@@ -55,34 +50,6 @@ class FeedChecker:
             return exc.code == 304
         except (urllib.error.URLError, TimeoutError, OSError, ValueError):
             return False  # the crawl tries again, with its retries, and reports the error per source
-
-    def _allowed(self, url: str) -> bool:
-        if not self.obey_robots:
-            return True
-        parts = urlsplit(url)
-        key = f"{parts.scheme}://{parts.netloc}"
-        with self._lock:
-            cached = self._robots.get(key)
-        if cached is None or time.monotonic() - cached[1] > self.robots_ttl:
-            cached = (self._fetch_robots(key), time.monotonic())
-            with self._lock:
-                self._robots[key] = cached
-        return cached[0].can_fetch(self.user_agent, url)
-
-    def _fetch_robots(self, origin: str) -> RobotFileParser:
-        parser = RobotFileParser(origin + "/robots.txt")
-        request = urllib.request.Request(origin + "/robots.txt", headers={"User-Agent": self.user_agent})
-        try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:
-                parser.parse(response.read(512 * 1024).decode("utf-8", "replace").splitlines())
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            # the robots.txt convention (and Python's parser): 401/403 forbid everything, other errors nothing
-            parser.disallow_all = exc.code in (401, 403)
-            parser.allow_all = not parser.disallow_all
-        except (urllib.error.URLError, TimeoutError, OSError, ValueError):
-            parser.allow_all = True  # as Scrapy does when robots.txt cannot be fetched
-        return parser
 
     def close(self) -> None:
         with contextlib.suppress(Exception):

@@ -8,11 +8,13 @@ Grammar (precedence NOT > AND > OR, adjacent terms are joined by an implicit AND
     unary    := ("NOT" | "-") unary | primary
     primary  := "(" or_expr ")" | WORD | PREFIX* | "PHRASE" | FIELD:VALUE | FIELD:"QUOTED VALUE"
 
-Fields: ``person:`` ``place:`` ``org:`` ``type:`` ``source:`` ``lang:`` ``date:`` ``has:`` ``modality:``.
+Fields: ``person:`` ``place:`` ``org:`` ``type:`` ``source:`` ``lang:`` ``date:`` ``has:`` ``modality:`` ``about:``.
 ``date:`` takes ``2024-01-01..2024-06-30`` (either end may be left open), a day ``2024-03-12`` or a month
 ``2024-03``. ``has:quote`` keeps articles with a quote; ``modality:any`` makes ``type:`` filters count every
 mention of an event type (negated, denied, threatened ...) instead of actual events only. ``modality:`` is a
-query-wide flag, so it may only appear as a top-level filter (not under OR or NOT).
+query-wide flag, so it may only appear as a top-level filter (not under OR or NOT). ``about:crimea`` keeps articles
+the NLP judged to be about Crimea (not a search in Moscow, not a deportation from the US); ``about:any`` keeps every
+article, and is how a view that filters on ``about:crimea`` by default (the incident list) is told not to.
 
 Only ``AND``, ``OR`` and ``NOT`` in capitals are operators; ``and``/``or``/``not`` are ordinary words.
 
@@ -30,10 +32,12 @@ from datetime import date
 from typing import Union
 
 __all__ = [
+    "ABOUT_VALUES",
     "ENTITY_FIELDS",
     "FILTER_FIELDS",
     "MAX_DEPTH",
     "MAX_LENGTH",
+    "About",
     "And",
     "DateRange",
     "Field",
@@ -47,7 +51,9 @@ __all__ = [
     "Query",
     "QuerySyntaxError",
     "Term",
+    "mentions_about",
     "parse",
+    "with_default_about",
 ]
 
 MAX_LENGTH = 1000
@@ -57,7 +63,8 @@ MIN_PREFIX_LENGTH = 2
 ENTITY_FIELDS = ("person", "place", "org")
 #: fields that become a ``Field(name, value)`` node
 FILTER_FIELDS = (*ENTITY_FIELDS, "type", "source", "lang")
-KNOWN_FIELDS = (*FILTER_FIELDS, "date", "has", "modality")
+KNOWN_FIELDS = (*FILTER_FIELDS, "date", "has", "modality", "about")
+ABOUT_VALUES = ("crimea", "any")
 HAS_VALUES = ("quote",)
 MODALITY_VALUES = ("any", "actual")
 
@@ -108,6 +115,13 @@ class Has:
 
 
 @dataclass(frozen=True)
+class About:
+    """``about:crimea`` (articles about Crimea) or ``about:any`` (every article)."""
+
+    what: str
+
+
+@dataclass(frozen=True)
 class And:
     items: tuple[Node, ...]
 
@@ -127,7 +141,7 @@ class MatchAll:
     """Every document (a query made only of flags, e.g. ``modality:any``)."""
 
 
-Node = Union[Term, Phrase, Prefix, Field, DateRange, Has, And, Or, Not, MatchAll]  # noqa: UP007
+Node = Union[Term, Phrase, Prefix, Field, DateRange, Has, About, And, Or, Not, MatchAll]  # noqa: UP007
 
 
 @dataclass(frozen=True)
@@ -442,6 +456,10 @@ class _Parser:
             if value.lower() not in HAS_VALUES:
                 raise self.error(f"unknown has: value {value!r}", value_pos, "has:quote")
             return Has(value.lower())
+        if name == "about":
+            if value.lower() not in ABOUT_VALUES:
+                raise self.error(f"unknown about: value {value!r}", value_pos, "about:crimea or about:any")
+            return About(value.lower())
         if name == "modality":
             if value.lower() not in MODALITY_VALUES:
                 raise self.error(f"unknown modality {value!r}", value_pos, "modality:any or modality:actual")
@@ -515,3 +533,28 @@ def parse(text: str) -> Query:
             )
         modality_any = flag.value == "any"
     return Query(root=root, modality_any=modality_any, text=text)
+
+
+def mentions_about(node: Node) -> bool:
+    """Does the query say anything about relevance (``about:crimea`` / ``about:any``) anywhere?"""
+    if isinstance(node, About):
+        return True
+    if isinstance(node, And | Or):
+        return any(mentions_about(item) for item in node.items)
+    if isinstance(node, Not):
+        return mentions_about(node.item)
+    return False
+
+
+def with_default_about(query: Query | None, what: str = "crimea") -> Query:
+    """``query`` restricted to ``about:{what}`` unless it says ``about:`` itself (a view's default filter)."""
+    if query is None:
+        return Query(root=About(what), text=f"about:{what}")
+    if mentions_about(query.root):
+        return query
+    root = query.root
+    items = root.items if isinstance(root, And) else (root,)
+    if isinstance(root, MatchAll):
+        items = ()
+    return Query(root=And((*items, About(what))) if items else About(what), modality_any=query.modality_any,
+                 text=query.text)

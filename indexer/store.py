@@ -27,6 +27,10 @@ class StoreError(RuntimeError):
     """The store cannot be opened or written (locked, full disk, not a database); the message says which."""
 
 
+class StoreMissing(StoreError):
+    """There is no store at the path, and the caller may not create one (only init, crawl and run do)."""
+
+
 def utcnow() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -34,6 +38,12 @@ def utcnow() -> str:
 def article_id_for(canonical_url: str) -> str:
     """The deterministic id of an article: the first 16 hex digits of SHA-256 of its canonical URL."""
     return hashlib.sha256(canonical_url.encode("utf-8")).hexdigest()[:16]
+
+
+def _read_only_error(exc: sqlite3.OperationalError) -> bool:
+    """SQLite's ways of saying the file (or its folder, for the WAL and -shm files) cannot be written."""
+    message = str(exc).lower()
+    return "readonly" in message or "read-only" in message or "unable to open database file" in message
 
 
 def _migrations() -> list[tuple[int, str, str]]:
@@ -69,14 +79,26 @@ _ARTICLE_COLUMNS = ", ".join(StoredArticle.__dataclass_fields__)
 class Store(PostStore):
     """A connection to the store. Open with ``Store.open(path)``; use as a context manager to close."""
 
-    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+    def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
         self.conn = conn
         self.path = path
+        self.read_only = read_only
         self._depth = 0  # transactions nest: the outermost one commits
 
     @classmethod
-    def open(cls, path: str | Path) -> Store:
+    def open(cls, path: str | Path, *, create: bool = True, read_only: bool = False) -> Store:
+        """Open the store at ``path``, applying pending migrations.
+
+        ``create=False``: a missing store is ``StoreMissing`` rather than a new empty one (a mistyped path must not
+        silently start a second store). ``read_only``: never write (nor migrate); a store whose file or folder is
+        not writable is opened this way on its own, so it can still be read.
+        """
         path = Path(path)
+        if (read_only or not create) and not path.exists():
+            raise StoreMissing(f"no store at {path} (create one with `crimea-monitor init`, or set CRIMEA_MONITOR_DB)")
+        if read_only:
+            return cls._open_read_only(path)
+        conn = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None, check_same_thread=False)
@@ -87,11 +109,49 @@ class Store(PostStore):
             conn.execute("PRAGMA busy_timeout=30000")
             store = cls(conn, path)
             store.migrate()
+        except sqlite3.OperationalError as exc:
+            if conn is not None:
+                conn.close()
+            if path.is_file() and _read_only_error(exc):
+                return cls._open_read_only(path)
+            raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         except sqlite3.DatabaseError as exc:
             raise StoreError(f"cannot open the store at {path}: {exc}") from exc
         except OSError as exc:
             raise StoreError(f"cannot create the store at {path}: {exc}") from exc
         return store
+
+    @classmethod
+    def _open_read_only(cls, path: Path) -> Store:
+        uri = path.resolve().as_uri()
+        try:
+            try:
+                conn = cls._connect_uri(f"{uri}?mode=ro")
+            except sqlite3.OperationalError:
+                # A WAL store needs its -shm file to be read; on a read-only filesystem without one, no process
+                # can have the store open for writing, so reading it as immutable is safe.
+                conn = cls._connect_uri(f"{uri}?immutable=1")
+            store = cls(conn, path, read_only=True)
+            pending = [v for v, _, _ in _migrations() if v > store.schema_version()]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"cannot open the store at {path} read-only: {exc}") from exc
+        if pending:
+            conn.close()
+            raise StoreError(f"the store at {path} is read-only and needs migrating (schema {max(pending)}); run "
+                             "`crimea-monitor init` where it is writable")
+        return store
+
+    @staticmethod
+    def _connect_uri(uri: str) -> sqlite3.Connection:
+        conn = sqlite3.connect(uri, uri=True, timeout=30, isolation_level=None, check_same_thread=False)
+        try:
+            conn.row_factory = sqlite3.Row
+            conn.execute("PRAGMA busy_timeout=30000")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()  # opens the file (and its WAL) now
+        except sqlite3.DatabaseError:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         self.conn.close()
@@ -108,6 +168,8 @@ class Store(PostStore):
 
         Nested calls join the outer transaction, so several writes of one item commit together.
         """
+        if self.read_only:
+            raise StoreError(f"the store at {self.path} is read-only (opened so because it is not writable)")
         if self._depth:
             self._depth += 1
             try:
@@ -248,13 +310,62 @@ class Store(PostStore):
             row = tx.execute("SELECT state FROM frontier WHERE url = ?", (url,)).fetchone()
         return str(row["state"])
 
+    def rename_frontier_url(self, old: str, new: str) -> None:
+        """Move a frontier row to the URL's canonical form (rows written before URLs were normalised); when the
+        canonical form has a row already, the old row goes."""
+        with self.transaction() as tx:
+            exists = tx.execute("SELECT 1 FROM frontier WHERE url = ?", (new,)).fetchone()
+            if exists:
+                tx.execute("DELETE FROM frontier WHERE url = ?", (old,))
+            else:
+                tx.execute("UPDATE frontier SET url = ? WHERE url = ?", (new, old))
+
+    def save_raw_page(
+        self, url: str, final_url: str, source_id: str, reason: str, evidence: Evidence, fetched_at: str,
+        http_status: int, content_type: str, encoding: str,
+    ) -> int:
+        """Keep the raw page of an article URL that made no article; the frontier row points to it."""
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO raw_pages (url, final_url, source_id, reason, sha256, first_fetched_at, "
+                "last_fetched_at, http_status, content_type, encoding, size, html_zlib) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url, sha256) DO UPDATE SET "
+                "last_fetched_at=excluded.last_fetched_at, reason=excluded.reason",
+                (url, final_url, source_id, reason, evidence.sha256, fetched_at, fetched_at, http_status,
+                 content_type, encoding, evidence.size, evidence.html_zlib),
+            )
+            row = tx.execute("SELECT id FROM raw_pages WHERE url = ? AND sha256 = ?", (url, evidence.sha256)).fetchone()
+            tx.execute("UPDATE frontier SET raw_page_id = ? WHERE url = ?", (row[0], url))
+        return int(row[0])
+
+    def raw_page(self, raw_page_id: int) -> tuple[sqlite3.Row, bytes] | None:
+        """A kept raw page: its record and its bytes as received."""
+        row = self.conn.execute(
+            "SELECT id, url, final_url, source_id, reason, sha256, first_fetched_at, last_fetched_at, http_status, "
+            "content_type, encoding, size, html_zlib FROM raw_pages WHERE id = ?",
+            (raw_page_id,),
+        ).fetchone()
+        return (row, zlib.decompress(row["html_zlib"])) if row else None
+
+    def robots_txt(self, origin: str) -> sqlite3.Row | None:
+        return self.conn.execute("SELECT * FROM robots_txt WHERE origin = ?", (origin,)).fetchone()
+
+    def save_robots_txt(self, origin: str, status: int | None, body: bytes, fetched_at: float) -> None:
+        with self.transaction() as tx:
+            tx.execute(
+                "INSERT INTO robots_txt (origin, status, body, fetched_at) VALUES (?, ?, ?, ?) "
+                "ON CONFLICT(origin) DO UPDATE SET status=excluded.status, body=excluded.body, "
+                "fetched_at=excluded.fetched_at",
+                (origin, status, body, fetched_at),
+            )
+
     def frontier_counts(self) -> dict[str, int]:
         rows = self.conn.execute("SELECT state, COUNT(*) FROM frontier GROUP BY state").fetchall()
         return {row[0]: row[1] for row in rows}
 
     def frontier_problems(self, limit: int = 50) -> list[sqlite3.Row]:
         return self.conn.execute(
-            "SELECT url, source_id, state, reason, attempts FROM frontier "
+            "SELECT url, source_id, state, reason, attempts, raw_page_id FROM frontier "
             "WHERE state IN ('skipped', 'failed') OR (state = 'pending' AND attempts > 0) "
             "ORDER BY updated_at DESC LIMIT ?",
             (limit,),
@@ -270,6 +381,13 @@ class Store(PostStore):
     def content_hash_of(self, article_id: str) -> str | None:
         row = self.conn.execute("SELECT content_hash FROM articles WHERE id = ?", (article_id,)).fetchone()
         return str(row[0]) if row else None
+
+    def fingerprint_of(self, article_id: str) -> tuple[str, bytes, int] | None:
+        """(content hash, MinHash signature, shingle count) of a stored article."""
+        row = self.conn.execute(
+            "SELECT content_hash, minhash, shingle_count FROM articles WHERE id = ?", (article_id,)
+        ).fetchone()
+        return (str(row[0]), bytes(row[1] or b""), int(row[2] or 0)) if row else None
 
     def article_id_by_url(self, url: str) -> str | None:
         row = self.conn.execute("SELECT id FROM articles WHERE url = ?", (url,)).fetchone()
@@ -518,6 +636,11 @@ class Store(PostStore):
             sql += " LIMIT ?"
             params.append(limit)
         return [row[0] for row in self.conn.execute(sql, params)]
+
+    def about_crimea(self, article_id: str) -> bool:
+        """The NLP's relevance decision for one article (False until it is enriched)."""
+        row = self.conn.execute("SELECT about_crimea FROM articles WHERE id = ?", (article_id,)).fetchone()
+        return bool(row and row[0])
 
     def enrichment_rows(self, article_id: str) -> dict[str, list[sqlite3.Row]]:
         """The stored NLP results of one article, by table."""
@@ -1239,7 +1362,7 @@ class Store(PostStore):
         """The articles reporting an incident, first report first."""
         return self.conn.execute(
             "SELECT DISTINCT a.id, a.url, a.title, a.text, a.source_id, a.lang, a.published_at, a.first_seen_at, "
-            "a.near_duplicate_of FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
+            "a.near_duplicate_of, a.about_crimea FROM incident_mentions m JOIN articles a ON a.id = m.article_id "
             "WHERE m.incident_id = ? ORDER BY COALESCE(a.published_at, a.first_seen_at), a.id",
             (incident_id,),
         ).fetchall()

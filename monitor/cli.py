@@ -7,15 +7,15 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import sys
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 import settings as config
 from crawlers.sources import Source, SourcesError, load_sources, select
@@ -32,7 +32,7 @@ app.add_typer(articles_app, name="articles")
 @app.command()
 def init() -> None:
     """Create the store (and apply migrations) and check the sources file."""
-    with _open_store() as store:
+    with _open_store(create=True) as store:
         version = store.schema_version()
     sources = load_sources(config.SOURCES)
     console.print(f"store: {_db()} (schema version {version})")
@@ -53,9 +53,9 @@ def crawl(
     overrides: dict = {"LOG_LEVEL": "INFO" if verbose else "WARNING"}
     site = None
     if demo:
-        from monitor.demo.site import DemoSite
+        from monitor.demo.site import start_demo_site
 
-        site = DemoSite().start()
+        site = start_demo_site(config.DEMO_PORT)
         sources_path = Path(_db()).parent / "demo-sources.toml"
         sources_path.parent.mkdir(parents=True, exist_ok=True)
         sources_path.write_text(site.sources_toml() + site.channel_sources_toml(), encoding="utf-8")
@@ -82,7 +82,7 @@ def crawl(
         print(json.dumps([r.__dict__ for r in reports], indent=2))
         return
     _print_reports(reports)
-    with _open_store() as store:
+    with _open_store(create=True) as store:
         counts = store.count_articles()
     console.print(f"store {_db()}: {sum(counts.values())} articles ({_fmt_counts(counts)})")
 
@@ -162,41 +162,21 @@ def sources_check(
     source: Annotated[list[str] | None, typer.Option("--source", "-s")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds per request.")] = 10.0,
 ) -> None:
-    """Validate the sources file and fetch each start URL once to see that it answers as its kind expects."""
-    import feedparser
+    """Validate the sources file and fetch each start URL once to see that it answers as its kind expects
+    (obeying robots.txt, as the crawl does)."""
+    from crawlers.check import SourceChecker
 
     chosen = select(load_sources(config.SOURCES), source)
+    checker = SourceChecker(config.USER_AGENT, timeout, config.DOWNLOAD_MAXSIZE, config.ROBOTSTXT_OBEY)
     table = Table(title="Source check")
     for column in ("source", "URL", "status", "result"):
         table.add_column(column)
     failures = 0
+    colour = {"ok": "", "warning": "yellow", "error": "red"}
     for s in chosen:
-        for url in s.start_urls:
-            request = urllib.request.Request(url, headers={"User-Agent": config.USER_AGENT})
-            try:
-                with urllib.request.urlopen(request, timeout=timeout) as response:
-                    body = response.read(config.DOWNLOAD_MAXSIZE)
-                    status = str(response.status)
-            except urllib.error.HTTPError as exc:
-                table.add_row(s.id, url, str(exc.code), "[red]HTTP error[/]")
-                failures += 1
-                continue
-            except (urllib.error.URLError, TimeoutError, OSError) as exc:
-                table.add_row(s.id, url, "-", f"[red]{getattr(exc, 'reason', exc)}[/]")
-                failures += 1
-                continue
-            if s.kind == "feed":
-                parsed = feedparser.parse(body)
-                ok = bool(parsed.entries)
-                result = f"{len(parsed.entries)} entries" if ok else "[red]not a readable feed[/]"
-            elif s.kind == "sitemap":
-                ok = b"<urlset" in body or b"<sitemapindex" in body or body[:2] == b"\x1f\x8b"
-                result = "sitemap" if ok else "[red]not a sitemap[/]"
-            else:
-                ok = b"<a " in body.lower()
-                result = "page with links" if ok else "[red]no links found[/]"
-            failures += not ok
-            table.add_row(s.id, url, status, result)
+        for check in checker.check(s):
+            failures += check.level == "error"
+            table.add_row(check.source_id, check.url, check.status, Text(check.result, style=colour[check.level]))
     console.print(table)
     if failures:
         raise typer.Exit(1)
@@ -289,6 +269,10 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("CRIMEA_MONITOR_DEBUG"):
             raise
+        if isinstance(exc, sqlite3.OperationalError) and "readonly" in str(exc):
+            err.print(f"[red]error:[/] the store at {_db()} is read-only and this command writes to it",
+                      highlight=False)
+            sys.exit(1)
         err.print(f"[red]error:[/] unexpected {type(exc).__name__}: {exc} "
                   "(set CRIMEA_MONITOR_DEBUG=1 to see the traceback, and please report it)", highlight=False)
         sys.exit(1)

@@ -33,8 +33,10 @@ def _db() -> str:
     return config.DB
 
 
-def _open_store() -> Store:
-    return Store.open(_db())
+def _open_store(create: bool = False) -> Store:
+    """The configured store. Only the commands that fill a store (init, crawl, run) create a missing one; the
+    others fail with "no store at PATH", so a mistyped CRIMEA_MONITOR_DB never starts a second, empty store."""
+    return Store.open(_db(), create=create)
 
 
 def _fmt_counts(counts: dict[str, int]) -> str:

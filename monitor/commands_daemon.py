@@ -39,14 +39,14 @@ def run(
     env: dict[str, str] = {}
     policy = PollingPolicy.from_settings(config)
     if demo:
-        from monitor.demo.site import DemoSite
+        from monitor.demo.site import start_demo_site
         from pipelines.crawl import DEMO_OVERRIDES  # imports Scrapy (~100 MB): only for the demo
 
         try:
             interval = parse_duration(config.DEMO_INTERVAL)
         except ValueError as exc:
             raise UserError(f"CRIMEA_MONITOR_DEMO_INTERVAL: {exc}") from exc
-        site = DemoSite().start()
+        site = start_demo_site(config.DEMO_PORT)
         sources_path = Path(db).parent / "demo-sources.toml"
         sources_path.parent.mkdir(parents=True, exist_ok=True)
         sources_path.write_text(demo_sources(site.sources_toml() + site.channel_sources_toml(), interval),
@@ -93,7 +93,7 @@ def status_data() -> dict[str, Any]:
         configured, sources_error = [], str(exc)
     scheduler_db = scheduler_db_for(db, config.SCHEDULER_DB)
     schedule = scheduled_jobs(scheduler_db)
-    with Store.open(db) as store:
+    with Store.open(db, create=False) as store:
         health_rows = {row["source_id"]: row for row in store.source_health()}
         known = [s.id for s in configured] + sorted(set(health_rows) - {s.id for s in configured})
         healths = {h.source_id: h for h in assess(store, known, HealthLimits.from_settings(config))}
@@ -215,10 +215,15 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
                          sources)
         console.print(runs)
     crawl_runs = Table(title="Last crawl runs")
-    for column in ("id", "started", "finished", "sources"):
+    for column in ("id", "started", "finished", "sources", "skipped (reason)"):
         crawl_runs.add_column(column)
     for r in data["last_runs"]:
-        crawl_runs.add_row(str(r["id"]), r["started_at"], r["finished_at"] or "(running or killed)", r["sources"])
+        skipped: dict[str, int] = {}
+        for report in (r["stats"] or {}).values():  # linkless feed entries, off-domain links, too short ...
+            for reason, count in ((report.get("skipped") if isinstance(report, dict) else None) or {}).items():
+                skipped[reason] = skipped.get(reason, 0) + count
+        crawl_runs.add_row(str(r["id"]), r["started_at"], r["finished_at"] or "(running or killed)", r["sources"],
+                           _fmt_counts(skipped))
     console.print(crawl_runs)
 
 

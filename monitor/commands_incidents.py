@@ -32,7 +32,7 @@ def _store() -> Any:
     from indexer.store import Store, StoreError
 
     try:
-        return Store.open(config.DB)
+        return Store.open(config.DB, create=False)
     except StoreError as exc:
         _fail(str(exc))
 
@@ -71,7 +71,8 @@ def _incident_table(title: str, rows: list[Any]) -> Table:
 # --- incidents -------------------------------------------------------------------------------------------------
 @app.command("incidents")
 def incidents_command(
-    query: Annotated[str | None, typer.Argument(help="Only incidents matching this query (search language).")] = None,
+    query: Annotated[str | None, typer.Argument(
+        help="Only incidents matching this query (search language; about:crimea unless it says about:any).")] = None,
     since: Annotated[str | None, typer.Option(help="Only incidents on or after this date (YYYY-MM-DD).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per incident, one per line.")] = False,
     limit: Annotated[int, typer.Option(min=1, help="At most this many incidents.")] = 50,
@@ -79,7 +80,7 @@ def incidents_command(
 ) -> None:
     """Incidents (real-world events clustered across reports), newest first."""
     from alerts.matching import incident_doc, matches
-    from indexer.query import QuerySyntaxError, parse
+    from indexer.query import QuerySyntaxError, parse, with_default_about
     from pipelines.alerting import default_resolver
     from pipelines.incidents import cluster_pending, incident_record
 
@@ -96,9 +97,11 @@ def incidents_command(
         except ValueError:
             _fail(f"--since {since!r} is not a date YYYY-MM-DD", 2)
     with _store() as store:
-        cluster_pending(store, everything=recluster)
+        if not store.read_only:  # a read-only store shows the incidents as last clustered
+            cluster_pending(store, everything=recluster)
         rows = store.list_incidents(since=since)
         if parsed is not None:
+            parsed = with_default_about(parsed)  # the incident list is about Crimea unless asked otherwise
             resolver = default_resolver(store)
             rows = [r for r in rows if (doc := incident_doc(store, r["id"])) and matches(parsed, doc, resolver)]
         rows = rows[:limit]
@@ -119,7 +122,8 @@ def case_command(
     from pipelines.incidents import cluster_pending, incident_record, person_incidents
 
     with _store() as store:
-        cluster_pending(store)
+        if not store.read_only:
+            cluster_pending(store)
         ids = set(default_resolver(store).resolve("person", person))
         if person.startswith("person:"):
             ids.add(person)

@@ -44,22 +44,38 @@ def _fmt(value: float) -> str:
     return f"{value:.3f}"
 
 
-def _print_eval(out: Console, gold: Path, result: dict[str, Any]) -> None:
-    table = Table(title=f"{gold} — {result['items']} items, {result['seconds']:.1f} s")
+def _print_eval(out: Console, gold: list[Path], result: dict[str, Any]) -> None:
+    names = ", ".join(str(path) for path in gold) if len(gold) <= 3 else f"{gold[0]} and {len(gold) - 1} more files"
+    table = Table(title=f"{names} — {result['items']} items, {result['seconds']:.1f} s")
     for column in ("what", "precision", "recall", "F1", "attribution"):
         table.add_column(column, justify="left" if column == "what" else "right")
-    for key in ("relevance", "events", "persons", "places", "quotes"):
+    _eval_rows(table, result, "")
+    for lang, block in result.get("by_lang", {}).items():
+        table.add_section()
+        _eval_rows(table, block, f"{lang}: ", per_type=False)
+    out.print(table)
+
+
+def _eval_rows(table: Table, result: dict[str, Any], prefix: str, per_type: bool = True) -> None:
+    keys = ("relevance", "events", "event_victims", "event_places", "persons", "places", "quotes", "indirect_quotes")
+    for key in keys:
+        if key not in result:
+            continue
         scores = result[key]
         extra = _fmt(scores["attribution"]) if "attribution" in scores else ""
-        table.add_row(key, _fmt(scores["p"]), _fmt(scores["r"]), _fmt(scores["f1"]), extra)
-    for event_type, scores in result["events"]["per_type"].items():
-        table.add_row(f"  event: {event_type}", _fmt(scores["p"]), _fmt(scores["r"]), _fmt(scores["f1"]), "")
+        table.add_row(prefix + key, _fmt(scores["p"]), _fmt(scores["r"]), _fmt(scores["f1"]), extra)
+        if key == "events" and per_type:
+            for event_type, s in scores["per_type"].items():
+                table.add_row(f"{prefix}  event: {event_type}", _fmt(s["p"]), _fmt(s["r"]), _fmt(s["f1"]), "")
     for block in ("incidents", "cases"):
         for kind in ("pairwise", "bcubed"):
             if block in result:
                 s = result[block][kind]
-                table.add_row(f"{block} ({kind})", _fmt(s["p"]), _fmt(s["r"]), _fmt(s["f1"]), "")
-    out.print(table)
+                table.add_row(f"{prefix}{block} ({kind})", _fmt(s["p"]), _fmt(s["r"]), _fmt(s["f1"]), "")
+    if "linking" in result:
+        link = result["linking"]
+        table.add_row(f"{prefix}linking: people merged", f"{link['merged']} of {link['pairs']} pairs", "", "", "")
+        table.add_row(f"{prefix}linking: people split", f"{link['split']} of {link['people']}", "", "", "")
 
 
 # --- enrich ----------------------------------------------------------------------------------------------------
@@ -77,7 +93,7 @@ def enrich_command(
     from pipelines.enrich import enrich
 
     out = Console(width=None if sys.stdout.isatty() else 180)
-    with Store.open(config.DB) as store:
+    with Store.open(config.DB, create=False) as store:
         pending = len(store.article_ids_with_status("fetched")) if not everything else sum(
             store.count_articles().values()
         )

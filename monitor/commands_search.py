@@ -26,7 +26,7 @@ from rich.table import Table
 from rich.text import Text
 
 from indexer.query import QuerySyntaxError, parse
-from indexer.search.document import SearchHit, SearchRequest, SearchResult
+from indexer.search.document import MAX_LIMIT, MAX_OFFSET, SearchHit, SearchRequest, SearchResult
 from indexer.search.errors import SearchBackend, SearchBackendError, SearchBackendUnavailable
 from indexer.store import Store
 from monitor.cli_app import UserError, _db, _open_store, app, console, err
@@ -129,6 +129,8 @@ def _catch_up(store: Store, backend: SearchBackend, quiet: bool) -> int:
     When another process (the daemon) is writing the index, the search goes on without catching up."""
     from pipelines.index import index_pending
 
+    if store.read_only:  # a store that cannot be written is searched as it was last indexed
+        return 0
     try:
         n = index_pending(store, backend)
     except SearchBackendUnavailable:
@@ -206,8 +208,8 @@ def search(
     query: Annotated[str, typer.Argument(help='Query, e.g. \'person:Dzhemilev type:search date:2024-01..\'.')],
     facets: Annotated[bool, typer.Option("--facets", help="Count sources, types, persons, places, months.")] = False,
     sort: Annotated[SortOrder, typer.Option(help="relevance or date (newest first).")] = SortOrder.relevance,
-    limit: Annotated[int, typer.Option(min=0, max=1000, help="Hits per page.")] = 10,
-    offset: Annotated[int, typer.Option(min=0, help="Hits to skip.")] = 0,
+    limit: Annotated[int, typer.Option(min=0, max=MAX_LIMIT, help=f"Hits per page (0-{MAX_LIMIT}).")] = 10,
+    offset: Annotated[int, typer.Option(min=0, max=MAX_OFFSET, help=f"Hits to skip (0-{MAX_OFFSET}).")] = 0,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
 ) -> None:
     """Search enriched articles with the query language (words, "phrases", AND/OR/NOT, person:, type:, date:)."""
@@ -338,7 +340,8 @@ def export(
     fmt: Annotated[ExportFormat, typer.Option("--format", "-f", help="jsonl or csv.")] = ExportFormat.jsonl,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write (default: stdout).")] = None,
     sort: Annotated[SortOrder, typer.Option(help="relevance or date.")] = SortOrder.relevance,
-    max_hits: Annotated[int, typer.Option("--max", min=1, help="Export at most this many hits.")] = 100_000,
+    max_hits: Annotated[int, typer.Option("--max", min=1, max=MAX_OFFSET,
+                                          help=f"Export at most this many hits (1-{MAX_OFFSET}).")] = MAX_OFFSET,
 ) -> None:
     """Export every article matching QUERY as JSON lines or CSV."""
     _query_or_exit(query)
@@ -362,9 +365,12 @@ def export(
             n = _write_export(rows(), fmt, sys.stdout)
             sys.stdout.flush()
         else:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            with output.open("w", encoding="utf-8", newline="") as fh:
-                n = _write_export(rows(), fmt, fh)
+            try:
+                output.parent.mkdir(parents=True, exist_ok=True)
+                with output.open("w", encoding="utf-8", newline="") as fh:
+                    n = _write_export(rows(), fmt, fh)
+            except OSError as exc:  # a folder, a missing permission, a full disk: the user can fix each
+                raise UserError(f"cannot write the export to {output}: {exc.strerror or exc}") from None
     where = str(output) if output else "stdout"
     err.print(Text(f"exported {n} article{'s' if n != 1 else ''} ({fmt.value}) to {clean(where)}", style="dim"))
 

@@ -18,6 +18,9 @@ def _catch_up_index() -> None:
 
     try:
         with _open_store() as store:
+            if store.read_only:
+                console.print(f"the store {_db()} is read-only: serving it as it was last indexed")
+                return
             backend = backend_from_settings(_db(), store)
             try:
                 n = index_pending(store, backend)

@@ -3,13 +3,21 @@
 :func:`evaluate` runs the project's pipeline over every item of a JSON Lines gold file and returns one dict::
 
     {"items": N, "relevance": {"p", "r", "f1"}, "events": {"p", "r", "f1", "per_type": {type: {"p", "r", "f1"}}},
-     "persons": {...}, "places": {...}, "quotes": {"p", "r", "f1", "attribution"}, "seconds": s}
+     "event_victims": {...}, "event_places": {...}, "persons": {...}, "places": {...},
+     "quotes": {"p", "r", "f1", "attribution"}, "seconds": s}
+
+plus ``"indirect_quotes"`` (same shape as ``"quotes"``) when items carry ``indirect_quotes``, ``"by_lang"`` (the
+same keys per language) when items carry ``lang``, and ``"linking"`` when items carry ``entities`` (an extra key: per
+real person the list of surface forms the article uses for them) — how often two different people were merged
+into one entity and one person was split over several.
 
 plus ``"incidents"`` (pairwise and B-cubed clustering scores) when a ``cluster`` predictor is given and the gold
 events carry incident ids, and likewise ``"cases"`` when a ``case_cluster`` predictor is given and the gold events
 carry ``case`` ids (one id for a person's search, detention, custody ...; an extra key EVAL.md lets us add).
-Everything is micro-averaged: counts are summed over items before dividing.  A ratio
-with nothing to count on either side (no gold and no prediction) is 1.0: nothing was missed, nothing was invented.
+A predicted event counts as reported when it is actual or an aggregate ("178 cases documented"); history (before
+the occupation), negated and hypothetical events do not. Everything is micro-averaged: counts are summed over items
+before dividing. A ratio with nothing to count on either side (no gold and no prediction) is 1.0: nothing was
+missed, nothing was invented.
 
 :func:`score` is the pure scoring part (gold items + predicted :class:`items.Enrichment`), testable without spaCy.
 """
@@ -28,11 +36,14 @@ from typing import Any
 from items import Enrichment
 from nlp.translit import fold, to_latin
 
-__all__ = ["GoldFileError", "evaluate", "load_gold", "names_match", "normalise_quote", "score"]
+__all__ = ["GoldFileError", "evaluate", "load_gold", "names_match", "normalise_quote", "reported", "score"]
 
 PERSON_LABELS = frozenset({"PERSON"})
 PLACE_LABELS = frozenset({"GPE", "LOC"})
 IGNORED_EVENT_TYPES = frozenset({"other"})
+#: modalities of a predicted event that the project reports as having happened (aggregates are not incidents, but
+#: they are events of their type with a count)
+REPORTED_MODALITIES = frozenset({"actual", "aggregate"})
 
 #: ``cluster(items, predictions)`` returns, per item, one incident id (or None) per predicted event
 ClusterFn = Callable[[Sequence[dict[str, Any]], Sequence[Enrichment]], Sequence[Sequence[str | None]]]
@@ -76,7 +87,7 @@ def _check_item(obj: dict[str, Any], where: str) -> None:
         raise GoldFileError(f'{where}: missing "text"')
     if not isinstance(obj["text"], str):
         raise GoldFileError(f'{where}: "text" must be a string')
-    for key in ("events", "persons", "places", "quotes"):
+    for key in ("events", "persons", "places", "quotes", "indirect_quotes"):
         value = obj.get(key)
         if value is not None and not isinstance(value, list):
             raise GoldFileError(f'{where}: "{key}" must be a list')
@@ -87,9 +98,22 @@ def _check_item(obj: dict[str, Any], where: str) -> None:
     for i, ev in enumerate(obj.get("events") or []):
         if not isinstance(ev, dict) or not isinstance(ev.get("type"), str):
             raise GoldFileError(f'{where}: events[{i}] needs a "type" string')
-    for i, q in enumerate(obj.get("quotes") or []):
-        if not isinstance(q, dict) or not isinstance(q.get("text"), str):
-            raise GoldFileError(f'{where}: quotes[{i}] needs a "text" string')
+        victims = ev.get("victims")
+        if victims is not None and not (isinstance(victims, list) and all(isinstance(v, str) for v in victims)):
+            raise GoldFileError(f'{where}: events[{i}].victims must be a list of strings')
+        place = ev.get("place")
+        if place is not None and not isinstance(place, str):
+            raise GoldFileError(f'{where}: events[{i}].place must be a string or null')
+        count = ev.get("count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int)):
+            raise GoldFileError(f'{where}: events[{i}].count must be a whole number or null')
+    for key in ("quotes", "indirect_quotes"):
+        for i, q in enumerate(obj.get(key) or []):
+            if not isinstance(q, dict) or not isinstance(q.get("text"), str):
+                raise GoldFileError(f'{where}: {key}[{i}] needs a "text" string')
+    lang = obj.get("lang")
+    if lang is not None and not isinstance(lang, str):
+        raise GoldFileError(f'{where}: "lang" must be a string')
     about = obj.get("about_crimea")
     if about is not None and not isinstance(about, bool):
         raise GoldFileError(f'{where}: "about_crimea" must be true or false')
@@ -208,6 +232,73 @@ def _score_names(gold: Iterable[str], pred: list[_Entity], counts: Counts) -> No
     counts.add(tp, len(pred) - tp, len(gold_names) - tp)
 
 
+def reported(ev: Any) -> bool:
+    """The project reports this predicted event as having happened (actual or aggregate)."""
+    return ev.modality in REPORTED_MODALITIES
+
+
+def _gold_events(item: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        ev for ev in item.get("events") or []
+        if not ev.get("negated_or_hypothetical") and ev["type"] not in IGNORED_EVENT_TYPES
+    ]
+
+
+@lru_cache(maxsize=4096)
+def _place_name(place_id: str) -> str | None:
+    entry = _gazetteer().get(place_id)
+    return entry.name if entry is not None else None
+
+
+def _score_arguments(item: dict[str, Any], pred: Enrichment, victims: Counts, places: Counts) -> None:
+    """Who and where, per event type: gold victims / places of the type's events against the predicted ones."""
+    gold_events = _gold_events(item)
+    pred_events = [ev for ev in pred.events if reported(ev) and ev.type not in IGNORED_EVENT_TYPES]
+    for etype in {ev["type"] for ev in gold_events} | {ev.type for ev in pred_events}:
+        gold_victims = [v for ev in gold_events if ev["type"] == etype for v in ev.get("victims") or []]
+        gold_places = [ev["place"] for ev in gold_events if ev["type"] == etype and ev.get("place")]
+        named: dict[str, _Entity] = {}
+        where: dict[str, _Entity] = {}
+        for ev in pred_events:
+            if ev.type != etype:
+                continue
+            for v in ev.victims:
+                if v.entity_id:  # a descriptor ("four men") has no entity and is not scored
+                    ent = named.setdefault(v.entity_id, _Entity())
+                    if v.text not in ent.names:
+                        ent.names.append(v.text)
+            if ev.place_text or ev.place_id:
+                ent = where.setdefault(ev.place_id or f"~{_norm_name(ev.place_text or '')}", _Entity())
+                canonical = _place_name(ev.place_id) if ev.place_id else None
+                for n in (ev.place_text, canonical):
+                    if n and n not in ent.names:
+                        ent.names.append(n)
+        _score_names(gold_victims, list(named.values()), victims)
+        _score_names(gold_places, list(where.values()), places)
+
+
+def _score_quotes(gold: list[dict[str, Any]], pred: list[Any], counts: Counts) -> tuple[int, int]:
+    """Containment of the normalised gold text; the matching prefers correctly attributed pairs. Returns (gold
+    quotes, correctly attributed matches)."""
+    gq = [q for q in gold if normalise_quote(q.get("text") or "")]
+    g_norm = [normalise_quote(q["text"]) for q in gq]
+    p_norm = [normalise_quote(q.text) for q in pred]
+    contains = {(i, j) for i in range(len(gq)) for j in range(len(pred)) if g_norm[i] in p_norm[j]}
+    right = {(i, j) for i, j in contains if names_match(gq[i].get("speaker"), pred[j].speaker_text)}
+    right_edges = [[j for j in range(len(pred)) if (i, j) in right] for i in range(len(gq))]
+    first = _max_matching(len(gq), len(pred), right_edges.__getitem__)
+    used = set(first.values())
+    rest_edges = [
+        [] if i in first else [j for j in range(len(pred)) if (i, j) in contains and j not in used]
+        for i in range(len(gq))
+    ]
+    rest = _max_matching(len(gq), len(pred), rest_edges.__getitem__)
+    matched = {**rest, **first}
+    tp = len(matched)
+    counts.add(tp, len(pred) - tp, len(gq) - tp)
+    return len(gq), sum(1 for i, j in matched.items() if (i, j) in right)
+
+
 def score(
     gold_items: Sequence[dict[str, Any]],
     predictions: Sequence[Enrichment],
@@ -218,21 +309,39 @@ def score(
     ``case_ids`` hold per item one predicted cluster id (or None) per predicted event."""
     if len(gold_items) != len(predictions):
         raise ValueError("one prediction per gold item is needed")
-    relevance, events, persons, places, quotes = Counts(), Counts(), Counts(), Counts(), Counts()
+    result = _score_all(gold_items, predictions)
+    for name, key, ids in (("incidents", "incident", incident_ids), ("cases", "case", case_ids)):
+        if ids is not None and any(ev.get(key) for it in gold_items for ev in it.get("events") or []):
+            result[name] = _score_incidents(gold_items, predictions, ids, key)
+    langs = sorted({str(item["lang"]) for item in gold_items if item.get("lang")})
+    if langs:
+        result["by_lang"] = {}
+        for lang in langs:
+            chosen = [n for n, item in enumerate(gold_items) if item.get("lang") == lang]
+            sub_items = [gold_items[n] for n in chosen]
+            sub_preds = [predictions[n] for n in chosen]
+            block = _score_all(sub_items, sub_preds)
+            for name, key, ids in (("incidents", "incident", incident_ids), ("cases", "case", case_ids)):
+                if ids is not None and any(ev.get(key) for it in sub_items for ev in it.get("events") or []):
+                    block[name] = _score_incidents(sub_items, sub_preds, [ids[n] for n in chosen], key)
+            result["by_lang"][lang] = block
+    return result
+
+
+def _score_all(gold_items: Sequence[dict[str, Any]], predictions: Sequence[Enrichment]) -> dict[str, Any]:
+    relevance, events, persons, places = Counts(), Counts(), Counts(), Counts()
+    victims, event_places, quotes, indirect = Counts(), Counts(), Counts(), Counts()
     per_type: dict[str, Counts] = {}
-    gold_quotes = attributed = 0
+    gold_quotes = attributed = gold_indirect = attributed_indirect = 0
+    has_indirect = False
     for item, pred in zip(gold_items, predictions, strict=True):
         # relevance (positive class); an item without the key is not scored for relevance
         if item.get("about_crimea") is not None:
             g, p = bool(item["about_crimea"]), bool(pred.relevance.about_crimea)
             relevance.add(int(g and p), int(p and not g), int(g and not p))
         # event types, as sets per item
-        gold_types = {
-            str(ev["type"])
-            for ev in item.get("events") or []
-            if not ev.get("negated_or_hypothetical") and ev["type"] not in IGNORED_EVENT_TYPES
-        }
-        pred_types = {ev.type for ev in pred.events if ev.actual and ev.type not in IGNORED_EVENT_TYPES}
+        gold_types = {str(ev["type"]) for ev in _gold_events(item)}
+        pred_types = {ev.type for ev in pred.events if reported(ev) and ev.type not in IGNORED_EVENT_TYPES}
         events.add(len(gold_types & pred_types), len(pred_types - gold_types), len(gold_types - pred_types))
         for t in gold_types | pred_types:
             per_type.setdefault(t, Counts()).add(
@@ -240,40 +349,71 @@ def score(
                 int(t in pred_types - gold_types),
                 int(t in gold_types - pred_types),
             )
+        _score_arguments(item, pred, victims, event_places)
         _score_names(item.get("persons") or [], _predicted_entities(pred, PERSON_LABELS), persons)
         _score_names(item.get("places") or [], _predicted_entities(pred, PLACE_LABELS), places)
-        # quotes: containment of the normalised gold text; the matching prefers correctly attributed pairs
-        gq = [q for q in item.get("quotes") or [] if normalise_quote(q.get("text") or "")]
-        pq = pred.quotes
-        g_norm = [normalise_quote(q["text"]) for q in gq]
-        p_norm = [normalise_quote(q.text) for q in pq]
-        contains = {(i, j) for i in range(len(gq)) for j in range(len(pq)) if g_norm[i] in p_norm[j]}
-        right = {(i, j) for i, j in contains if names_match(gq[i].get("speaker"), pq[j].speaker_text)}
-        right_edges = [[j for j in range(len(pq)) if (i, j) in right] for i in range(len(gq))]
-        first = _max_matching(len(gq), len(pq), right_edges.__getitem__)
-        used = set(first.values())
-        rest_edges = [
-            [] if i in first else [j for j in range(len(pq)) if (i, j) in contains and j not in used]
-            for i in range(len(gq))
-        ]
-        rest = _max_matching(len(gq), len(pq), rest_edges.__getitem__)
-        matched = {**rest, **first}
-        tp = len(matched)
-        quotes.add(tp, len(pq) - tp, len(gq) - tp)
-        gold_quotes += len(gq)
-        attributed += sum(1 for i, j in matched.items() if (i, j) in right)
+        n, ok = _score_quotes(item.get("quotes") or [], [q for q in pred.quotes if q.kind == "direct"], quotes)
+        gold_quotes += n
+        attributed += ok
+        if "indirect_quotes" in item:
+            has_indirect = True
+            n, ok = _score_quotes(
+                item.get("indirect_quotes") or [], [q for q in pred.quotes if q.kind != "direct"], indirect
+            )
+            gold_indirect += n
+            attributed_indirect += ok
     result: dict[str, Any] = {
         "items": len(gold_items),
         "relevance": relevance.prf(),
         "events": {**events.prf(), "per_type": {t: c.prf() for t, c in sorted(per_type.items())}},
+        "event_victims": victims.prf(),
+        "event_places": event_places.prf(),
         "persons": persons.prf(),
         "places": places.prf(),
         "quotes": {**quotes.prf(), "attribution": round(attributed / gold_quotes, 4) if gold_quotes else 1.0},
     }
-    for name, key, ids in (("incidents", "incident", incident_ids), ("cases", "case", case_ids)):
-        if ids is not None and any(ev.get(key) for it in gold_items for ev in it.get("events") or []):
-            result[name] = _score_incidents(gold_items, predictions, ids, key)
+    linking = _score_linking(gold_items, predictions)
+    if linking is not None:
+        result["linking"] = linking
+    if has_indirect:
+        result["indirect_quotes"] = {
+            **indirect.prf(),
+            "attribution": round(attributed_indirect / gold_indirect, 4) if gold_indirect else 1.0,
+        }
     return result
+
+
+def _score_linking(gold_items: Sequence[dict[str, Any]], predictions: Sequence[Enrichment]) -> dict[str, Any] | None:
+    """Merges (pairs of different people of one article given one entity id) and splits (one person given several
+    ids), over the people of items carrying ``entities``; a form the NLP did not find as a person is not counted."""
+    people = pairs = merged = split = 0
+    seen_any = False
+    for item, pred in zip(gold_items, predictions, strict=True):
+        groups = item.get("entities")
+        if not isinstance(groups, list):
+            continue
+        seen_any = True
+        ids_of: dict[str, set[str]] = {}
+        for m in pred.mentions:
+            if m.label in PERSON_LABELS:
+                ids_of.setdefault(fold(m.text), set()).add(m.entity_id)
+        person_ids = []
+        for group in groups:
+            ids = {i for form in group if isinstance(form, str) for i in ids_of.get(fold(form), set())}
+            if ids:
+                people += 1
+                split += int(len(ids) > 1)
+                person_ids.append(ids)
+        for a in range(len(person_ids)):
+            for b in range(a + 1, len(person_ids)):
+                pairs += 1
+                merged += int(bool(person_ids[a] & person_ids[b]))
+    if not seen_any:
+        return None
+    return {
+        "people": people, "split": split, "split_rate": round(split / people, 4) if people else 0.0,
+        "pairs": pairs, "merged": merged, "merge_rate": round(merged / pairs, 4) if pairs else 0.0,
+    }
 
 
 # --- incident clustering ------------------------------------------------------------------------------------------
@@ -294,7 +434,7 @@ def _score_incidents(
             if not ev.get(key) or ev.get("negated_or_hypothetical"):
                 continue
             for j, pev in enumerate(pred.events):
-                if j in used or pev.type != ev["type"] or not pev.actual:
+                if j in used or pev.type != ev["type"] or not reported(pev):
                     continue
                 used.add(j)
                 gold_of.append(str(ev[key]))

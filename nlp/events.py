@@ -20,8 +20,9 @@ Events are extracted whatever the article's relevance; relevance is decided sepa
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, timedelta
+from typing import Any
 
 from spacy.language import Language
 from spacy.matcher import Matcher
@@ -31,6 +32,7 @@ import items
 from nlp import extensions
 from nlp.dates import parse_published, resolve
 from nlp.gazetteer import Gazetteer, load_gazetteer
+from nlp.lexicons import mapping, words
 from nlp.linking import is_cyrillic_doc
 
 __all__ = ["EVENT_TYPES", "EventExtractor", "modality"]
@@ -42,488 +44,42 @@ EVENT_TYPES = (
     "torture", "assault", "death", "conscription", "ban", "property_seizure", "displacement",
 )  # fmt: skip
 
-# --- word lists -------------------------------------------------------------------------------------------------
-PERSON_NOUNS = frozenset(
-    [
-        "man",
-        "men",
-        "woman",
-        "women",
-        "person",
-        "people",
-        "child",
-        "children",
-        "boy",
-        "girl",
-        "activist",
-        "journalist",
-        "blogger",
-        "believer",
-        "worshipper",
-        "resident",
-        "residents",
-        "student",
-        "teacher",
-        "lawyer",
-        "imam",
-        "member",
-        "members",
-        "defendant",
-        "detainee",
-        "prisoner",
-        "prisoners",
-        "civilian",
-        "citizen",
-        "citizens",
-        "national",
-        "nationals",
-        "family",
-        "families",
-        "relative",
-        "relatives",
-        "brother",
-        "sister",
-        "son",
-        "daughter",
-        "wife",
-        "husband",
-        "mother",
-        "father",
-        "mechanic",
-        "fisherman",
-        "pensioner",
-        "nurse",
-        "driver",
-        "doctor",
-        "leader",
-        "witness",
-        "witnesses",
-        "suspect",
-        "suspects",
-        "protester",
-        "protesters",
-        "demonstrator",
-        "someone",
-        "anyone",
-        "everyone",
-        "nobody",
-        "one",
-        "all",
-        "each",
-        "both",
-        "others",
-        "dozens",
-        "hundreds",
-        "deportee",
-        "refugee",
-        "tatar",
-        "tatars",
-        "muslim",
-        "muslims",
-        "ukrainian",
-        "ukrainians",
-        "russian",
-        "russians",
-        "crimean",
-        "crimeans",
-        "employee",
-        "worker",
-        "farmer",
-        "writer",
-        "artist",
-        "editor",
-        "reporter",
-        "correspondent",
-        "owner",
-        "accused",
-        "convict",
-        "inmate",
-        "he",
-        "she",
-        "they",
-    ]
-)
-PLACE_OBJECTS = frozenset(
-    [
-        "home",
-        "homes",
-        "house",
-        "houses",
-        "flat",
-        "flats",
-        "apartment",
-        "apartments",
-        "office",
-        "offices",
-        "mosque",
-        "mosques",
-        "building",
-        "buildings",
-        "premises",
-        "dormitory",
-        "room",
-        "rooms",
-        "car",
-        "cars",
-        "garage",
-        "property",
-        "properties",
-        "church",
-        "hall",
-        "shop",
-        "business",
-        "headquarters",
-        "dacha",
-        "yard",
-        "village",
-        "settlement",
-        "madrasa",
-        "school",
-        "library",
-        "editorial",
-        "newsroom",
-    ]
-)
-PROPERTY_OBJECTS = frozenset(
-    [
-        "building",
-        "buildings",
-        "hall",
-        "house",
-        "houses",
-        "home",
-        "homes",
-        "flat",
-        "flats",
-        "apartment",
-        "apartments",
-        "property",
-        "properties",
-        "land",
-        "plot",
-        "plots",
-        "business",
-        "businesses",
-        "estate",
-        "guesthouse",
-        "hotel",
-        "office",
-        "premises",
-        "company",
-        "enterprise",
-        "shop",
-        "farm",
-        "church",
-        "mosque",
-        "dacha",
-        "garage",
-        "factory",
-    ]
-)
-SECURITY_CONTEXT = frozenset(
-    [
-        "officer",
-        "officers",
-        "police",
-        "policeman",
-        "fsb",
-        "security",
-        "investigator",
-        "investigators",
-        "rosgvardia",
-        "agent",
-        "agents",
-        "raid",
-        "detain",
-        "arrest",
-        "warrant",
-        "force",
-        "forces",
-        "uniform",
-        "soldier",
-        "soldiers",
-        "guard",
-        "guards",
-        "bailiff",
-        "enforcement",
-        "committee",
-    ]
-)
-CUSTODY_CONTEXT = frozenset(
-    [
-        "guard",
-        "guards",
-        "custody",
-        "detention",
-        "detain",
-        "detainee",
-        "cell",
-        "sizo",
-        "prison",
-        "colony",
-        "interrogation",
-        "interrogate",
-        "confession",
-        "convoy",
-        "remand",
-        "prisoner",
-        "inmate",
-        "jail",
-        "penitentiary",
-    ]
-)
-AGGRESSORS = frozenset(
-    [
-        "officer",
-        "officers",
-        "guard",
-        "guards",
-        "man",
-        "men",
-        "attacker",
-        "attackers",
-        "assailant",
-        "police",
-        "policeman",
-        "agent",
-        "agents",
-        "soldier",
-        "soldiers",
-        "people",
-        "who",
-        "they",
-        "he",
-        "she",
-        "someone",
-        "thug",
-        "thugs",
-        "stranger",
-        "strangers",
-    ]
-)
-MODAL_AUX = frozenset({"may", "might", "could", "would", "can", "should", "must", "will", "shall", "'ll", "wo", "ca"})
-CUE_MODALITY = {
-    "deny": "denied", "denial": "denied",
-    "refuse": "negated", "fail": "negated", "decline": "negated",
-    "threaten": "threatened", "threat": "threatened", "warn": "threatened", "warning": "threatened",
-    "fear": "feared", "afraid": "feared", "worry": "feared", "risk": "feared",
-    "face": "hypothetical", "expect": "hypothetical", "ask": "hypothetical", "request": "hypothetical",
-    "seek": "hypothetical", "plan": "hypothetical", "want": "hypothetical", "intend": "hypothetical",
-    "demand": "hypothetical", "possible": "hypothetical", "likely": "hypothetical", "whether": "hypothetical",
-    "propose": "hypothetical", "urge": "hypothetical", "avoid": "hypothetical", "rule": "hypothetical",
-    "call": "hypothetical", "try": "hypothetical", "attempt": "hypothetical", "aim": "hypothetical",
-    "prevent": "hypothetical", "allow": "hypothetical",
-}  # fmt: skip
+# --- word lists (nlp/lexicons/en.toml) ---------------------------------------------------------------------
+def _en(key: str) -> frozenset[str]:
+    return words("en", "events", key)
+
+
+PERSON_NOUNS = _en("person_nouns")
+PLACE_OBJECTS = _en("place_objects")
+PROPERTY_OBJECTS = _en("property_objects")
+SECURITY_CONTEXT = _en("security_context")
+CUSTODY_CONTEXT = _en("custody_context")
+STRICT_CUSTODY_CONTEXT = _en("strict_custody_context")
+AGGRESSORS = _en("aggressors")
+MODAL_AUX = _en("modal_aux")
+CUE_MODALITY: Mapping[str, str] = mapping("en", "events", "modality_cues")
 # Dependency relations that stay inside one clause: a negation or modal found by climbing them governs the trigger.
-CLAUSE_INTERNAL = frozenset(
-    [
-        "pobj",
-        "prep",
-        "dobj",
-        "nsubj",
-        "nsubjpass",
-        "attr",
-        "compound",
-        "amod",
-        "poss",
-        "npadvmod",
-        "agent",
-        "acomp",
-        "oprd",
-        "xcomp",
-        "appos",
-        "nmod",
-        "dative",
-        "pcomp",
-        "conj",
-    ]
-)
+CLAUSE_INTERNAL = _en("clause_internal")
 # Relations climbed to find cue verbs ("denied that ...", "fears he could be ...").
 CUE_CHAIN = CLAUSE_INTERNAL | {"ccomp", "xcomp", "acl"}
-NUMBER_WORDS = {
-    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8, "nine": 9, "ten": 10,
-    "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17,
-    "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
-    "seventy": 70, "eighty": 80, "ninety": 90, "hundred": 100, "dozen": 12, "dozens": 24,
-}  # fmt: skip
-PERPETRATOR_IDS = frozenset(
-    [
-        "org:fsb",
-        "org:investigative-committee",
-        "org:center-e",
-        "org:rosgvardia",
-        "org:mvd",
-        "org:prosecutor-crimea",
-        "org:southern-district-military-court",
-        "org:supreme-court-crimea",
-        "org:kyivskyi-district-court-simferopol",
-        "org:zheleznodorozhny-district-court-simferopol",
-        "org:sevastopol-city-court",
-        "org:fsin",
-        "org:supreme-court-of-russia",
-        "org:russian-ministry-of-justice",
-        "org:roskomnadzor",
-        "org:state-council-of-crimea",
-    ]
-)
-PERPETRATOR_WORDS = frozenset(
-    [
-        "police",
-        "officers",
-        "officer",
-        "fsb",
-        "court",
-        "judge",
-        "guards",
-        "guard",
-        "rosgvardia",
-        "investigators",
-        "prosecutor",
-        "bailiffs",
-        "authorities",
-        "magistrate",
-    ]
-)
-MONEY_WORDS = frozenset({"rouble", "ruble", "hryvnia", "dollar", "euro", "roubles", "rubles"})
+NUMBER_WORDS: Mapping[str, int] = mapping("en", "events", "number_words")
+PERPETRATOR_IDS = _en("perpetrator_ids")
+PERPETRATOR_WORDS = _en("perpetrator_words")
+MONEY_WORDS = _en("money_words")
+LEGAL_OFFENCES = _en("legal_offences")
+LEGAL_CONTEXT = _en("legal_context")
+HISTORY_MARKERS = _en("history_markers")
+HISTORY_NOUNS = _en("history_nouns")
+STATISTICS_VERBS = _en("statistics_verbs")
+AGGREGATE_NOUNS = _en("aggregate_nouns")
+NON_VICTIM_TITLES = _en("non_victim_titles")
+GROUP_DESCRIPTORS = _en("group_descriptors")
+SPEECH_VERBS = words("en", "quotes", "speech_verbs")
 ARTICLE_RE = re.compile(r"\bArticles?\s+(\d+(?:\.\d+)*)", re.I)
-
-TRIGGER_LEMMAS = sorted(
-    [
-        "search",
-        "raid",
-        "detain",
-        "detention",
-        "arrest",
-        "take",
-        "hold",
-        "put",
-        "custody",
-        "remand",
-        "charge",
-        "case",
-        "accuse",
-        "prosecute",
-        "indict",
-        "investigation",
-        "suspect",
-        "sentence",
-        "convict",
-        "jail",
-        "uphold",
-        "serve",
-        "verdict",
-        "face",
-        "fine",
-        "protocol",
-        "deport",
-        "deportation",
-        "expel",
-        "expulsion",
-        "deportee",
-        "transfer",
-        "move",
-        "disappear",
-        "disappearance",
-        "vanish",
-        "abduct",
-        "abduction",
-        "kidnap",
-        "missing",
-        "see",
-        "hear",
-        "whereabouts",
-        "torture",
-        "shock",
-        "treatment",
-        "beat",
-        "beating",
-        "hit",
-        "kick",
-        "strike",
-        "attack",
-        "assault",
-        "die",
-        "kill",
-        "death",
-        "body",
-        "dead",
-        "summons",
-        "mobilisation",
-        "mobilization",
-        "conscription",
-        "conscript",
-        "draft",
-        "mobilise",
-        "mobilize",
-        "enlistment",
-        "ban",
-        "declare",
-        "designate",
-        "bar",
-        "refuse",
-        "outlaw",
-        "confiscate",
-        "confiscation",
-        "seize",
-        "seizure",
-        "nationalise",
-        "nationalize",
-        "nationalisation",
-        "nationalization",
-        "demolish",
-        "demolition",
-        "bulldoze",
-        "ownership",
-        "refugee",
-        "flee",
-        "leave",
-        "force",
-        "displace",
-        "displacement",
-        "extend",
-        "order",
-    ]
-)
-TRIGGER_FORMS = sorted(
-    {
-        "searches",
-        "searched",
-        "detained",
-        "arrested",
-        "summonses",
-        "mobilisation",
-        "deported",
-        "expelled",
-        "banned",
-        "beaten",
-        "tortured",
-        "fined",
-        "died",
-        "fled",
-        "left",
-        "refugees",
-        "missing",
-        "ill-treatment",
-        "sentenced",
-        "sentence",
-        "transferred",
-        "moved",
-        "disappeared",
-        "abducted",
-        "confiscated",
-        "demolished",
-        "nationalised",
-        "raided",
-        "raids",
-        "bulldozed",
-        "charged",
-        "accused",
-        "convicted",
-        "jailed",
-        "killed",
-        "seized",
-    }
-)
+#: trigger rule name -> the lemmas and forms it handles
+RULE_WORDS: Mapping[str, Mapping[str, Any]] = mapping("en", "events", "rules")
+TRIGGER_LEMMAS = sorted({w for ws in RULE_WORDS.values() for w in ws})
+TRIGGER_FORMS = sorted(_en("trigger_forms"))
 
 CYRILLIC_RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (t, re.compile(p, re.I))
@@ -626,12 +182,18 @@ def is_personish(tok: Token | None) -> bool:
         return True
     if tok.pos_ == "PROPN" and tok.ent_type_ not in {"GPE", "LOC", "ORG", "FAC", "DATE"}:
         return True
+    if tok.pos_ == "PROPN" and tok.is_title and tok.text in _person_surnames(tok.doc):
+        return True  # a surname the tagger took for a place or body here, named as a person elsewhere
     low = tok.lower_
     if tok.pos_ == "PRON":
         return low not in {"it", "which", "what", "this", "that", "these", "those", "something", "anything"}
     if _lemma(tok) in PERSON_NOUNS or low in PERSON_NOUNS:
         return True
     return bool(tok.like_num or low in NUMBER_WORDS)
+
+
+def _person_surnames(doc: Doc) -> frozenset[str]:
+    return frozenset(e[-1].text for e in doc.ents if e.label_ == "PERSON" and len(e) > 1)
 
 
 def _has_context(sent: Span, words: frozenset[str]) -> bool:
@@ -741,6 +303,8 @@ def _r_search(t: Token) -> list[tuple[str, bool]] | None:
             return [("search", True)]
         if p.pos_ == "PRON" and p.lower_ in {"him", "her", "them", "he", "she", "they"}:
             return [("search", True)]
+        if is_personish(p) and p.pos_ != "PRON":
+            return [("search", True)]  # "all four were searched at home", "the brothers were searched"
         return None
     if t.pos_ in {"NOUN", "PROPN"}:
         preps = {c.lower_ for c in t.children if c.dep_ == "prep"}
@@ -753,7 +317,8 @@ def _r_search(t: Token) -> list[tuple[str, bool]] | None:
             if t.tag_ == "NNS" or others:
                 return [("search", True)]
             return None
-        if _nearby_context(t, SECURITY_CONTEXT) or any(_lemma(o) in PLACE_OBJECTS for o in _prep_objects(t, {"in"})):
+        places = _prep_objects(t, {"in", "at", "of"})
+        if _nearby_context(t, SECURITY_CONTEXT) or any(_lemma(o) in PLACE_OBJECTS for o in places):
             return [("search", True)]
     return None
 
@@ -772,6 +337,8 @@ def _r_detain(t: Token) -> list[tuple[str, bool]] | None:
             if _governed_by(t, {"extend", "order", "place", "spend", "remand", "hold", "keep", "send", "prolong"}):
                 return [("custody", True)]
             return None
+        if _governed_by(t, {"extend", "prolong"}, max_up=2):
+            return [("custody", True)]  # "extended the detention of X": custody, not a new detention
         return [("detention", True)]
     return None
 
@@ -892,6 +459,8 @@ def _r_charge(t: Token) -> list[tuple[str, bool]] | None:
         p = patient(t)
         if p is not None and (not is_personish(p) or _lemma(p) in {"group"}):
             return None
+        if lem == "accuse" and not _legal_sense(t):
+            return None  # "accused them of disloyalty": blame, not a criminal charge
         return [("charge", True)]
     if lem == "charge" and t.pos_ == "NOUN":
         if any(c.lower_ == "against" for c in t.children if c.dep_ == "prep"):
@@ -905,6 +474,11 @@ def _r_charge(t: Token) -> list[tuple[str, bool]] | None:
         gov = _governed_by(t, {"open", "initiate", "launch", "institute", "bring", "lead"}, max_up=3)
         if gov is not None:
             return [("charge", True)]
+        if any(c.lower_ == "criminal" for c in t.children) and (
+            any(c.lower_ == "against" for c in t.children if c.dep_ == "prep")
+            or any(c.dep_ == "nummod" for c in t.children)
+        ):
+            return [("charge", True)]  # "a criminal case against X", "3 new criminal cases"
         if any(_lemma(c) == "suspect" for c in t.head.children) or _lemma(t.head) == "suspect":
             return [("charge", True)]
         return None
@@ -915,12 +489,29 @@ def _r_charge(t: Token) -> list[tuple[str, bool]] | None:
     return None
 
 
+def _legal_sense(t: Token) -> bool:
+    """A criminal accusation: an offence named in the "of" object, or courts, investigators or a case around it."""
+    offence = {_lemma(w) for o in _prep_objects(t, {"of"}) for w in o.subtree} | {
+        w.lower_ for o in _prep_objects(t, {"of"}) for w in o.subtree
+    }
+    if offence & LEGAL_OFFENCES:
+        return True
+    return _nearby_context(t, LEGAL_CONTEXT, 0, 0)
+
+
+def _short_term(t: Token) -> bool:
+    """"jailed for ten days", "sentenced to 15 days": an administrative arrest, which the taxonomy files as a fine."""
+    words = {w.lower_ for o in _prep_objects(t, {"to", "for"}) for w in o.subtree}
+    return bool(words & {"administrative", "days", "day"}) and not words & {"years", "year", "months", "month"}
+
+
 def _r_sentence(t: Token) -> list[tuple[str, bool]] | None:
     lem = _lemma(t)
     if lem in {"sentence", "convict", "jail"} and t.pos_ == "VERB" and t.dep_ != "amod":
-        to_words = {w.lower_ for o in _prep_objects(t, {"to"}) for w in o.subtree}
-        if to_words & {"administrative", "days", "day"}:
+        if _short_term(t):
             return [("fine", True)]
+        if lem == "convict" and any(c.dep_ == "conj" and _lemma(c) in {"fine", "fin"} for c in t.children):
+            return None  # "convicted ... and fined 700,000 roubles": the fine rule reports it
         return [("sentence", True)]
     if lem == "sentence" and t.pos_ == "NOUN":
         if _lemma(t.head) in {
@@ -967,7 +558,8 @@ def _r_fine(t: Token) -> list[tuple[str, bool]] | None:
         if t.dep_ == "amod" or (t.i + 1 < len(t.doc) and t.doc[t.i + 1].text == "-"):
             return None
         if t.pos_ == "VERB":
-            if any(_lemma(w) == "convict" for w in t.sent):
+            convicted_and_fined = t.dep_ == "conj" and _lemma(t.head) == "convict"
+            if any(_lemma(w) == "convict" for w in t.sent) and not convicted_and_fined:
                 return None
             p = patient(t)
             if p is None or is_personish(p) or p.ent_type_ == "MONEY" or _lemma(p) in MONEY_WORDS:
@@ -1015,6 +607,8 @@ def _r_disappear(t: Token) -> list[tuple[str, bool]] | None:
     if lem == "whereabouts" and any(_lemma(w) in {"unknown", "know"} for w in t.head.subtree):
         return [("disappearance", True)]
     if lem == "see" and t.pos_ == "VERB":
+        if _child(t, {"agent"}) is not None:
+            return None  # "has not been seen by a doctor"
         kids = {c.lower_ for c in t.children}
         if ("since" in kids and "not" in kids) or "last" in kids:
             return [("disappearance", False)]
@@ -1023,11 +617,6 @@ def _r_disappear(t: Token) -> list[tuple[str, bool]] | None:
         if "not" in kids and ("from" in kids or _prep_objects(t, {"from"})):
             return [("disappearance", False)]
     return None
-
-
-STRICT_CUSTODY_CONTEXT = frozenset(
-    {"guard", "guards", "custody", "detention", "cell", "sizo", "prison", "colony", "interrogation", "confession"}
-)
 
 
 def _violence_type(t: Token) -> str:
@@ -1129,6 +718,9 @@ def _r_ban(t: Token) -> list[tuple[str, bool]] | None:
             return [("ban", True)]
         return None
     if lem == "bar" and t.pos_ == "VERB":
+        p = patient(t)
+        if p is not None and not (is_personish(p) or p.ent_type_ in {"ORG", "NORP"}):
+            return None  # "the road has barred easy access to the beach"
         return [("ban", True)]
     if lem in {"refuse", "deny"} and t.pos_ == "VERB":
         p = _child(t, {"dobj"})
@@ -1198,6 +790,255 @@ class _DisplacementRule:
         return None
 
 
+# --- arguments and temporal anchors ---------------------------------------------------------------------------
+OCCUPATION = date(2014, 2, 20)
+_YEAR_RE = re.compile(r"\b(1[0-9]{3}|20[0-9]{2})(s)?\b")
+
+
+def _clause_head(t: Token) -> Token:
+    """The head of the trigger's own clause: a noun trigger climbs to the verb that governs it."""
+    cur = t
+    for _ in range(6):
+        if (cur.pos_ in {"VERB", "AUX"} and cur.dep_ not in {"amod", "acl"}) or cur.head.i == cur.i:
+            return cur
+        if cur.dep_ not in CLAUSE_INTERNAL and cur.dep_ not in {"acl", "amod"}:
+            return cur
+        cur = cur.head
+    return cur
+
+
+def _tree_distance(a: Token, b: Token) -> int:
+    up_a = [a, *a.ancestors]
+    index = {w.i: n for n, w in enumerate(up_a)}
+    for n, w in enumerate([b, *b.ancestors]):
+        if w.i in index:
+            return n + index[w.i]
+    return 99
+
+
+def _origin_place(e: Span) -> bool:
+    """A person's home town or citizenship ("the nurse from Koktebel", "a resident of Yevpatoria"), not an event
+    place."""
+    prep = e.root.head
+    if e.root.dep_ != "pobj" or prep.lower_ not in {"from", "of"}:
+        return False
+    owner = prep.head
+    return owner.ent_type_ == "PERSON" or _lemma(owner) in PERSON_NOUNS or owner.lower_ in PERSON_NOUNS
+
+
+_ORDINAL_RE = re.compile(
+    r"^(?:the\s+)?(?:first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|\d+(?:st|nd|rd|th))$", re.I
+)
+
+
+def _gazetteer_place(e: Span) -> bool:
+    """A place: one the gazetteer knows, or an unknown name that is not an ordinal ("the Fourth" Geneva Convention)
+    or a lower-case phrase the tagger took for a place."""
+    entity_id = e._.entity_id or ""
+    if not entity_id.startswith("place:"):
+        return False
+    if not entity_id.startswith("place:~"):
+        return True
+    return not _ORDINAL_RE.match(e.text) and e.text[:1].isupper()
+
+
+def _dateline(e: Span) -> bool:
+    """The wire-copy dateline ("KYIV, May 14 (Reuters) -") says where the report was filed, not where it happened."""
+    return e.start_char < 3 and e.text.isupper() and len(e.text) > 2
+
+
+def _bare(e: Span) -> str:
+    """The entity text without a title, a trailing possessive or a number the tagger took in ("Imam Ruslan Mesutov",
+    "Bessarabov's", "Server Karimov 40,000")."""
+    words = [w for w in e if not (w.like_num or w.is_punct)]
+    while len(words) > 2 and words[0].lower_ in NON_VICTIM_TITLES | PERSON_NOUNS | {"imam", "activist", "mr", "ms"}:
+        words = words[1:]
+    if not words:
+        return e.text
+    text = e.doc[words[0].i : words[-1].i + 1].text
+    for suffix in ("'s", "’s"):
+        if text.endswith(suffix):
+            return text[: -len(suffix)]
+    return text
+
+
+def _is_victim_entity(e: Span, t: Token) -> bool:
+    """Can this entity be the one who suffered the event? Not an adjective ("Russian nationals", "Crimean Tatar
+    activist"), not an owner of the real victim ("X's co-defendant Y", "X's lawyer"), not an official."""
+    root = e.root
+    if e.label_ == "NORP" and (root.dep_ in {"amod", "compound"} or root.pos_ == "ADJ" or root.tag_ == "JJ"):
+        return False
+    if e.label_ == "ORG" and _lemma(t) not in {"ban", "outlaw", "declare", "designate", "bar"} and t.lower_ != "banned":
+        return False  # organisations are victims of bans only; elsewhere they are perpetrators or employers
+    if root.dep_ == "poss" and root.head.i != t.i and root.head.pos_ in {"NOUN", "PROPN"}:
+        return False
+    before = [w.lower_ for w in e.doc[max(0, e.start - 2) : e.start]]
+    if any(w in NON_VICTIM_TITLES for w in before):
+        return False
+    if root.dep_ == "appos" and _lemma(root.head) in NON_VICTIM_TITLES:
+        return False
+    return e.label_ != "PERSON" or not any(w.ent_type_ in {"GPE", "LOC"} for w in e)
+
+
+def _named_before(before: list[items.Event], t: Token, singular: bool) -> list[items.Victim]:
+    """Named victims of the latest earlier event within the last three sentences ("All three were detained")."""
+    sent_starts = [s.start for s in t.doc.sents]
+    here = next((n for n, start in enumerate(sent_starts) if start > t.i), len(sent_starts)) - 1
+    for ev in reversed(before):
+        named = [v for v in ev.victims if v.entity_id]
+        if not named or ev.modality == "history":
+            continue
+        tok = t.doc.char_span(ev.start, ev.end, alignment_mode="expand")
+        if tok is None:
+            continue
+        there = next((n for n, start in enumerate(sent_starts) if start > tok.start), len(sent_starts)) - 1
+        if here - there > 2:
+            return []
+        if singular and len({v.entity_id for v in named}) != 1:
+            return []
+        return [items.Victim(text=v.text, entity_id=v.entity_id) for v in named]
+    return []
+
+
+def _name_lists(doc: Doc) -> list[tuple[int, list[Span]]]:
+    """Coordinated lists of named people ("Enver Seitumerov, Rustem Abduraimov and Asan Yakubov"), with the index of
+    their sentence."""
+    sent_of = {s.start: n for n, s in enumerate(doc.sents)}
+    lists: list[tuple[int, list[Span]]] = []
+    for sent in doc.sents:
+        persons = [e for e in sent.ents if e.label_ == "PERSON"]
+        by_head: dict[int, list[Span]] = {}
+        for e in persons:
+            head = e.root
+            while head.dep_ == "conj" and head.head.i != head.i:
+                head = head.head
+            by_head.setdefault(head.i, []).append(e)
+        for group in by_head.values():
+            if len(group) >= 2:
+                lists.append((sent_of[sent.start], group))
+    return lists
+
+
+def _resolve_descriptors(doc: Doc, events: list[items.Event]) -> None:
+    """"Four Crimean Tatar men were detained" in an article that names the four elsewhere: the descriptor stands for
+    the list of names whose length is the event's count (the nearest such list)."""
+    lists = None
+    sent_starts = [s.start_char for s in doc.sents]
+    for ev in events:
+        if ev.modality in {"history", "aggregate"} or any(v.entity_id for v in ev.victims):
+            continue
+        if not ev.victims or ev.count is None or not 2 <= ev.count <= 12:
+            continue
+        if lists is None:
+            lists = _name_lists(doc)
+        here = sum(1 for start in sent_starts if start <= ev.start) - 1
+        fitting = [(abs(n - here), group) for n, group in lists if len({_bare(e) for e in group}) == ev.count]
+        if fitting:
+            group = min(fitting, key=lambda pair: pair[0])[1]
+            ev.victims = [items.Victim(text=_bare(e), entity_id=e._.entity_id) for e in group]
+
+
+def _count_value(tok: Token) -> int | None:
+    """A number of people or things: never a year ("in 2025"), never money ("40,000 roubles")."""
+    value = _to_int(tok.text)
+    if value is None:
+        return None
+    if tok.ent_type_ in {"DATE", "MONEY", "TIME", "PERCENT"}:
+        return None
+    if re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", tok.text):
+        return None  # a bare four-digit number in a report is a year
+    if _lemma(tok.head) in MONEY_WORDS or any(_lemma(c) in MONEY_WORDS for c in tok.children):
+        return None
+    return value
+
+
+def _years(span: Span) -> list[tuple[int, int]]:
+    """(year, token index) of the years a span names: dates ("in 1944", "the 1930s", "18 May 1944")."""
+    found: list[tuple[int, int]] = []
+    for e in span.ents:
+        if e.label_ not in {"DATE", "CARDINAL"}:
+            continue
+        for m in _YEAR_RE.finditer(e.text):
+            if e.label_ == "CARDINAL" and e.start > 0 and e.doc[e.start - 1].lower_ not in {"in", "of", "since"}:
+                continue
+            found.append((int(m.group(1)), e.start))
+    return found
+
+
+def _anchor_year(t: Token) -> int | None:
+    """The year an event is anchored in: the nearest year of its sentence, else (for a past-tense or noun trigger)
+    the year the sentence just before it in its paragraph is set in — narrative time carries over ("On 18 May 1944
+    NKVD troops came. Nearly 200,000 people were deported"); a background "since the 1970s" does not."""
+    years = _years(t.sent)
+    if years:
+        return min(years, key=lambda y: abs(y[1] - t.i))[0]
+    if t.tag_ not in {"VBD", "VBN", "NN", "NNS"} or t.sent.start == 0:
+        return None
+    doc = t.doc
+    para_start = doc.text.rfind("\n", 0, t.sent.start_char) + 1
+    previous = doc[t.sent.start - 1].sent
+    if previous.end_char <= para_start:
+        return None
+    years = [(y, i) for y, i in _years(previous) if i == 0 or doc[i - 1].lower_ not in {"since", "until", "till"}]
+    return max(years, key=lambda y: y[1])[0] if years else None
+
+
+def _own_year(t: Token) -> int | None:
+    """A year attached to the trigger itself: "the 1944 deportation", "the deportation of 1944"."""
+    near = [c for c in t.children] + [g for c in t.children if c.dep_ == "prep" for g in c.children]
+    for w in near:
+        if re.fullmatch(r"1[0-9]{3}|20[0-9]{2}", w.text):
+            return int(w.text)
+    return None
+
+
+def _historic(t: Token, ev: items.Event) -> bool:
+    """Before the occupation (2014-02-20): dated so, anchored so, or told with Soviet-era markers."""
+    own = _own_year(t)
+    if own is not None:
+        return own < 2014
+    later = any(y >= 2014 for y, _ in _years(t.sent))
+    if _lemma(t) in {"deportation", "deportee"} and t.pos_ == "NOUN" and not later:
+        # "the deportation", "the deportees", "a deportation certificate": the deportation of 1944, unless it is
+        # someone's ("his deportation", "the deportation of Vira Kovalchuk")
+        owners = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"of"})
+        named = [o for o in owners if o.ent_type_ == "PERSON" or o.lower_ in {"his", "her", "their", "my", "our"}]
+        memorial = t.dep_ == "compound" and _lemma(t.head) in HISTORY_NOUNS
+        if not named and (memorial or any(c.lower_ == "the" for c in t.children) or _lemma(t) == "deportee"):
+            return True
+    if ev.date:
+        # ISO strings compare as dates at their own precision ("2014-02" is not before February 2014)
+        return ev.date < OCCUPATION.isoformat()[: len(ev.date)]
+    year = _anchor_year(t)
+    if year is not None and year < 2014:
+        return True
+    return not later and any(w.lower_ in HISTORY_MARKERS for w in t.sent)
+
+
+def _aggregate(t: Token, ev: items.Event) -> bool:
+    """A statistic rather than one incident: a counted plural ("14 searches"), "cases of", "the number of", a verb of
+    counting above it, or a count of a hundred or more without a day."""
+    if ev.date_precision == "day":
+        return False
+    if t.pos_ == "NOUN" and t.tag_ == "NNS" and any(c.dep_ in {"nummod", "quantmod"} for c in t.children):
+        return True
+    cur = t
+    for _ in range(5):
+        if cur.head.i == cur.i:
+            break
+        cur = cur.head
+        lem = _lemma(cur)
+        if lem in AGGREGATE_NOUNS and cur.pos_ == "NOUN" and (
+            any(c.dep_ in {"nummod", "quantmod", "amod"} and (c.like_num or c.lower_ in {"greatest", "number"})
+                for c in cur.children)
+            or lem in {"number", "total", "figure"}
+        ):
+            return True
+        if lem in STATISTICS_VERBS:
+            return True
+    return ev.count is not None and ev.count >= 100 and not any(v.entity_id for v in ev.victims)
+
+
 # --- the component ------------------------------------------------------------------------------------------
 class EventExtractor:
     """spaCy component setting ``Doc._.events``."""
@@ -1208,120 +1049,20 @@ class EventExtractor:
         self.matcher = Matcher(nlp.vocab)
         self.matcher.add("TRIGGER", [[{"LEMMA": {"IN": TRIGGER_LEMMAS}}], [{"LOWER": {"IN": TRIGGER_FORMS}}]])
         self.crimean_places = frozenset(e.id for e in gazetteer if e.label in {"GPE", "LOC"} and e.in_crimea)
+        # a country or the whole peninsula says less than a town in the same clause
+        self.broad_places = frozenset(e.id for e in gazetteer if e.kind in {"country", "region"})
         crimean = self.crimean_places | {"group:crimean-tatars", "group:crimeans"}
         displacement = _DisplacementRule(frozenset(crimean))
-        self.rules: dict[str, Rule] = {}
-        for lem in ("search", "raid"):
-            self.rules[lem] = _r_search
-        self.rules["detain"] = self.rules["detention"] = _r_detain
-        self.rules["detained"] = _r_detain
-        self.rules["arrest"] = self.rules["arrested"] = _r_arrest
-        for lem in ("take", "hold", "put"):
-            self.rules[lem] = _r_take
-        for lem in ("custody", "remand", "extend"):
-            self.rules[lem] = _r_custody
-        for lem in (
-            "charge",
-            "charged",
-            "accuse",
-            "accused",
-            "prosecute",
-            "indict",
-            "case",
-            "investigation",
-            "suspect",
-        ):
-            self.rules[lem] = _r_charge
-        for lem in (
-            "sentence",
-            "sentenced",
-            "convict",
-            "convicted",
-            "jail",
-            "jailed",
-            "verdict",
-            "serve",
-            "face",
-            "uphold",
-        ):
-            self.rules[lem] = _r_sentence
-        for lem in ("fine", "fin", "fined", "protocol"):
-            self.rules[lem] = _r_fine
-        for lem in ("deport", "deported", "deportation", "expel", "expelled", "expulsion", "deportee"):
-            self.rules[lem] = _r_deport
-        for lem in ("transfer", "transferred", "move", "moved"):
-            self.rules[lem] = _r_transfer
-        for lem in (
-            "disappear",
-            "disappeared",
-            "vanish",
-            "abduct",
-            "abducted",
-            "abduction",
-            "kidnap",
-            "missing",
-            "disappearance",
-            "whereabouts",
-            "see",
-            "hear",
-        ):
-            self.rules[lem] = _r_disappear
-        for lem in (
-            "torture",
-            "tortured",
-            "shock",
-            "treatment",
-            "beat",
-            "beaten",
-            "beating",
-            "hit",
-            "kick",
-            "strike",
-            "attack",
-            "assault",
-        ):
-            self.rules[lem] = _r_violence
-        for lem in ("die", "died", "kill", "killed", "death", "dead", "body"):
-            self.rules[lem] = _r_death
-        for lem in (
-            "summons",
-            "summonse",
-            "summonses",
-            "conscription",
-            "conscript",
-            "enlistment",
-            "mobilisation",
-            "mobilization",
-            "mobilise",
-            "mobilize",
-            "draft",
-        ):
-            self.rules[lem] = _r_conscription
-        for lem in ("ban", "banned", "outlaw", "declare", "designate", "bar", "refuse", "deny"):
-            self.rules[lem] = _r_ban
-        for lem in (
-            "confiscate",
-            "confiscated",
-            "confiscation",
-            "seize",
-            "seized",
-            "seizure",
-            "nationalise",
-            "nationalised",
-            "nationalize",
-            "nationalisation",
-            "nationalization",
-            "demolish",
-            "demolished",
-            "demolition",
-            "bulldoze",
-            "bulldozed",
-            "ownership",
-        ):
-            self.rules[lem] = _r_property
-        for lem in ("leave", "left", "flee", "fled", "refugee", "refugees", "force", "displace", "displacement"):
-            self.rules[lem] = displacement
-        self.rules["ownership"] = lambda t: None  # reached through "take ownership" in _r_take
+        by_name: dict[str, Rule] = {
+            "search": _r_search, "detain": _r_detain, "arrest": _r_arrest, "take": _r_take, "custody": _r_custody,
+            "charge": _r_charge, "sentence": _r_sentence, "fine": _r_fine, "deport": _r_deport,
+            "transfer": _r_transfer, "disappear": _r_disappear, "violence": _r_violence, "death": _r_death,
+            "conscription": _r_conscription, "ban": _r_ban, "property": _r_property, "displacement": displacement,
+        }  # fmt: skip
+        unknown = set(RULE_WORDS) - set(by_name)
+        if unknown:
+            raise ValueError(f"nlp/lexicons/en.toml [events.rules] names unknown rules: {sorted(unknown)}")
+        self.rules: dict[str, Rule] = {w: by_name[name] for name, ws in RULE_WORDS.items() for w in ws}
 
     def __call__(self, doc: Doc) -> Doc:
         published = parse_published(doc._.published_at)
@@ -1332,6 +1073,8 @@ class EventExtractor:
         seen: set[tuple[str, int, str]] = set()
         for _, start, _end in self.matcher(doc):
             t = doc[start]
+            if t.i > 0 and doc[t.i - 1].text == "#":
+                continue  # a hashtag ("#Deportation") names a topic, not an event
             rule = self.rules.get(_lemma(t)) or self.rules.get(t.lower_)
             if rule is None:
                 continue
@@ -1346,7 +1089,8 @@ class EventExtractor:
                 if key in seen:
                     continue
                 seen.add(key)
-                events.append(self._event(doc, t, etype, mod, published))
+                events.append(self._event(doc, t, etype, mod, published, events))
+        _resolve_descriptors(doc, events)
         doc._.events = events
         return doc
 
@@ -1355,7 +1099,9 @@ class EventExtractor:
             yield self(doc)
 
     # --- arguments ------------------------------------------------------------------------------------------
-    def _event(self, doc: Doc, t: Token, etype: str, mod: str, published: date | None) -> items.Event:
+    def _event(
+        self, doc: Doc, t: Token, etype: str, mod: str, published: date | None, before: list[items.Event]
+    ) -> items.Event:
         sent = t.sent
         ev = items.Event(
             type=etype,
@@ -1365,50 +1111,97 @@ class EventExtractor:
             sentence=sent.text.strip(),
             modality=mod,
         )
-        self._place(ev, sent, t)
-        ev.victims = self._victims(sent, t)
-        ev.count = self._count(t)
         self._perpetrator(ev, sent, t)
+        self._place(ev, sent, t)
+        ev.victims = self._victims(sent, t, before)
+        ev.count = self._count(t)
         m = ARTICLE_RE.search(sent.text)
         ev.legal_article = m.group(1) if m else None
         self._date(ev, sent, t, published)
         ev.is_recap = self._recap(ev, t, published)
+        if ev.modality == "actual":
+            if _historic(t, ev):
+                ev.modality = "history"  # before the occupation: never an incident
+            elif _aggregate(t, ev):
+                ev.modality = "aggregate"  # a statistic: type, count and period, no victims, never alerted
+                ev.victims = []
         return ev
 
     def _place(self, ev: items.Event, sent: Span, t: Token) -> None:
-        places = [e for e in sent.ents if e.label_ in {"GPE", "LOC", "FAC"} and e._.entity_id]
+        """Where: a place in the trigger's own clause first (closest in the tree), not a victim's home town
+        ("the nurse from Koktebel") and not a place deep in another clause."""
+        places = [
+            e for e in sent.ents if e.label_ in {"GPE", "LOC", "FAC"} and _gazetteer_place(e) and not _dateline(e)
+        ]
         if not places:
             return
-        places.sort(key=lambda e: ((e._.entity_id or "") not in self.crimean_places, abs(e.start - t.i)))
-        best = places[0]
+        scope = _clause_head(t)
+        scope_ids = {w.i for w in scope.subtree}
+
+        def rank(e: Span) -> tuple[int, int, int, int, int]:
+            inside = e.root.i in scope_ids
+            origin = _origin_place(e)
+            return (
+                int(origin) + 2 * int(not inside),
+                int((e._.entity_id or "") in self.broad_places),
+                _tree_distance(t, e.root) if inside else 99,
+                int((e._.entity_id or "") not in self.crimean_places),
+                abs(e.start - t.i),
+            )
+
+        best = min(places, key=rank)
         ev.place_text = best.text
         ev.place_id = best._.entity_id
 
-    def _victims(self, sent: Span, t: Token) -> list[items.Victim]:
-        p = patient(t) if t.pos_ in {"VERB", "ADJ"} else (t if is_personish(t) else None)
-        victims: list[items.Victim] = []
-        cands = [e for e in sent.ents if e.label_ in {"PERSON", "NORP"}]
-        if p is not None:
-            span_ids = {w.i for w in p.subtree}
-            inside = [e for e in cands if e.start in span_ids]
+    def _victims(self, sent: Span, t: Token, before: list[items.Event]) -> list[items.Victim]:
+        """Who suffered it: named people in the patient (the object of "detained", the subject of "was detained", the
+        "of" object or owner of "the arrest of X" / "X's arrest"); never the doer or a speaker; a descriptor ("four
+        men") stays a descriptor unless it refers back to people just named."""
+        doer = agent_subject(t) if t.pos_ in {"VERB", "AUX"} else None
+        doer_ids = {w.i for w in doer.subtree} if doer is not None else set()
+        if t.pos_ in {"VERB", "ADJ"}:
+            roots = [p for p in [patient(t)] if p is not None]
+        else:
+            roots = [c for c in t.children if c.dep_ == "poss"] + _prep_objects(t, {"of", "against"})
+            if not roots and is_personish(t):
+                roots = [t]
+        cands = [e for e in sent.ents if e.label_ in {"PERSON", "NORP", "ORG"}]
+        for p in roots:
+            span_ids = {w.i for w in p.subtree} - doer_ids
+            inside = [e for e in cands if e.root.i in span_ids and _is_victim_entity(e, t)]
             if inside:
-                return [items.Victim(text=e.text, entity_id=e._.entity_id) for e in inside]
-            if is_personish(p) and p.pos_ != "PRON":
+                return [items.Victim(text=_bare(e), entity_id=e._.entity_id) for e in inside]
+        descriptor: list[items.Victim] = []
+        for p in roots:
+            if not is_personish(p) or (p.pos_ == "PRON" and p.lower_ not in GROUP_DESCRIPTORS):
+                continue
+            if p.lower_ in GROUP_DESCRIPTORS or _lemma(p) in GROUP_DESCRIPTORS or p.like_num:
+                earlier = _named_before(before, t, singular=p.lower_ in {"he", "him", "she", "her"})
+                if earlier:
+                    return earlier
+            if p.pos_ != "PRON":
                 words = [w for w in p.subtree if not (w.like_num or w.dep_ in {"det", "quantmod", "advmod"})]
                 words = [w for w in words if w.i <= p.i] or [p]
-                return [items.Victim(text=sent.doc[words[0].i : p.i + 1].text)]
+                descriptor = [items.Victim(text=sent.doc[words[0].i : p.i + 1].text)]
+                break
+        if descriptor and t.pos_ in {"VERB", "ADJ"}:
+            return descriptor
+        if roots and t.pos_ in {"VERB", "ADJ"}:
+            return []  # the patient is named but is not a person ("searched the mosque")
+        # no patient, or a noun trigger ("the centre for the detention of foreign nationals"): people named in the
+        # trigger's own clause who are neither doers, speakers nor officials
+        scope_ids = {w.i for w in _clause_head(t).subtree}
+        victims: list[items.Victim] = []
         for e in cands:
-            if e.label_ != "PERSON":
+            if e.label_ != "PERSON" or e.root.i not in scope_ids or e.root.i in doer_ids:
                 continue
             root = e.root
-            if root.dep_ == "nsubj" and _lemma(root.head) in {"say", "tell", "add", "note", "stress", "write"}:
+            if root.dep_ == "nsubj" and _lemma(root.head) in SPEECH_VERBS:
+                continue  # a speaker is never the victim of what they report
+            if not _is_victim_entity(e, t):
                 continue
-            if root.dep_ == "appos" or any(
-                w.lower_ in {"lawyer", "judge", "prosecutor"} for w in e.doc[e.start - 2 : e.start]
-            ):
-                continue
-            victims.append(items.Victim(text=e.text, entity_id=e._.entity_id))
-        return victims
+            victims.append(items.Victim(text=_bare(e), entity_id=e._.entity_id))
+        return victims or descriptor
 
     def _count(self, t: Token) -> int | None:
         cands: list[Token] = []
@@ -1419,11 +1212,11 @@ class EventExtractor:
         for c in cands:
             for n in c.children:
                 if n.dep_ == "nummod":
-                    value = _to_int(n.text)
+                    value = _count_value(n)
                     if value is not None:
                         return value
             if c.like_num or c.lower_ in NUMBER_WORDS:
-                return _to_int(c.text)
+                return _count_value(c)
         return None
 
     def _perpetrator(self, ev: items.Event, sent: Span, t: Token) -> None:

@@ -123,12 +123,23 @@ class Gazetteer:
             return self._by_id[exact[0]]
         key = name_key(name)
         ids = exact or self._by_key.get(key, [])
+        if not exact:
+            ids = [i for i in ids if self._same_person_name(i, name)]
         if len(ids) == 1:
             return self._by_id[ids[0]]
         preferred = [i for i in ids if self._canonical_key[i] == key]
         if len(preferred) == 1:
             return self._by_id[preferred[0]]
         return None
+
+    def _same_person_name(self, entry_id: str, name: str) -> bool:
+        """A person matched by the loose key must also match one of their names with interior vowels kept apart:
+        Dzhemalov is not Dzhemilev, though Jemilev and Cemilev are."""
+        entry = self._by_id[entry_id]
+        if entry.label != "PERSON":
+            return True
+        strict = name_key(name, strict=True)
+        return any(name_key(n, strict=True) == strict for n in entry.all_names)
 
     def ambiguous_keys(self) -> dict[str, tuple[str, ...]]:
         """Matching keys shared by more than one entry (diagnostics; should stay empty)."""

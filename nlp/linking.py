@@ -454,6 +454,9 @@ class EntityLinker:
             cleaned = _clean_span(ent)
             if ent.ent_id_ and self._id_matches(ent.ent_id_, cleaned.text):
                 entry = self.gaz.get(ent.ent_id_)
+                bare_surname = entry is not None and entry.label == "PERSON" and len(cleaned) == 1
+                if bare_surname and entry is not None and not _supported(doc, ent, entry):
+                    entry = None  # a surname alone, and nothing in the article says it is this known person
             elif ent.label_ == "PERSON" and len(cleaned) == 1:
                 entry = None  # a surname alone: names of this article first (Dzhemalov is not Dzhemilev)
             else:
@@ -462,9 +465,9 @@ class EntityLinker:
                 ent._.entity_id = entry.id
                 ent._.entity_name = entry.name
                 if entry.label == "PERSON":
-                    full_names.append((key_tokens(entry.name), entry.id, entry.name))
+                    full_names.append((key_tokens(entry.name, strict=True), entry.id, entry.name))
                     for alias in entry.all_names:
-                        toks = key_tokens(alias)
+                        toks = key_tokens(alias, strict=True)
                         if len(toks) > 1:
                             full_names.append((toks, entry.id, entry.name))
                 continue
@@ -478,15 +481,15 @@ class EntityLinker:
             ent._.entity_name = cleaned.text
         # Persons: full names first, so that a surname mentioned before the full name still links.
         for _ent, cleaned in pending:
-            toks = key_tokens(cleaned.text)
+            toks = key_tokens(cleaned.text, strict=True)
             if len(toks) > 1:
                 full_names.append((toks, f"person:~{slug(cleaned.text)}", cleaned.text))
         for ent, cleaned in pending:
-            toks = key_tokens(cleaned.text)
+            toks = key_tokens(cleaned.text, strict=True)
             target = _match_person(toks, full_names)
             if target is None and len(toks) == 1:
                 known = self.gaz.lookup(cleaned.text)
-                if known is not None and known.label == "PERSON":
+                if known is not None and known.label == "PERSON" and _supported(doc, ent, known):
                     target = (known.id, known.name)
             if target is not None:
                 ent._.entity_id, ent._.entity_name = target
@@ -502,6 +505,18 @@ class EntityLinker:
             for ent in group:
                 ent._.entity_id = eid
                 ent._.entity_name = entry.name if entry is not None else name
+
+
+def _supported(doc: Doc, ent: Span, entry: GazetteerEntry) -> bool:
+    """A surname alone is a known person only when the article backs it: the person's first name somewhere in it,
+    or a word of their role just before the surname ("Mejlis chairman Chubarov"). "Jemalov" in a story about a bus
+    driver is not Mustafa Dzhemilev."""
+    first = key_tokens(entry.name, strict=True)[:1]
+    if first and any(key_tokens(t.text, strict=True)[:1] == first for t in doc if t.is_title and not t.is_stop):
+        return True
+    role = {w for w in re.findall(r"[a-z]+", fold(entry.role or "")) if len(w) > 3}
+    around = {fold(t.text) for t in [*doc[max(0, ent.start - 4) : ent.start], *doc[ent.end : ent.end + 6]]}
+    return bool(role & around)
 
 
 def _match_person(toks: tuple[str, ...], full_names: list[tuple[tuple[str, ...], str, str]]) -> tuple[str, str] | None:

@@ -21,72 +21,40 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span, Token
 
 from items import Quote
+from nlp.lexicons import words
 from nlp.translit import fold, key_tokens, to_latin
 
 __all__ = ["CUE_LEMMAS", "QuoteFinder", "find_quotes"]
 
-# Speech verbs.  Mental-state verbs (think, believe, fear) are left out on purpose: "he fears he could be deported"
-# is not a statement an analyst would quote.
-CUE_LEMMAS = frozenset(
-    """say tell stress note add write state claim report conclude explain warn emphasise emphasize insist
-        recall complain deny confirm announce allege argue admit acknowledge reply respond answer assert
-        maintain declare mention observe remark testify reiterate repeat clarify specify contend predict
-        promise inform recount post tweet underline highlight caution object protest agree comment describe
-        estimate suggest""".split()  # noqa: SIM905
-)
+
+def _en(key: str) -> frozenset[str]:
+    return words("en", "quotes", key)
+
+
+# the English word lists are data: nlp/lexicons/en.toml, table [quotes]
+
+CUE_LEMMAS = _en("speech_verbs")
 # cue verbs that need a particle to be speech ("point out"), keyed by (verb lemma, particle)
-PHRASAL_CUES = {("point", "out"): "point out", ("spell", "out"): "spell out"}
-# cues that only make sense with a clausal complement, never as the frame of a direct quote on their own
-_WEAK_DIRECT = frozenset({"describe", "estimate", "suggest", "agree", "comment"})
+PHRASAL_CUES = {(p.split()[0], p.split()[1]): p for p in _en("phrasal_cues")}
+_WEAK_DIRECT = _en("weak_direct")
 
 _OPENERS = {'"': '"', "“": "”", "«": "»", "„": "“”", "‹": "›", "‘": "’", "‚": "‘’"}
 _SENT_END = frozenset({".", "!", "?"})
 _PRONOUNS_PERSON = {"he": "m", "him": "m", "she": "f", "her": "f"}
 _PRONOUNS_GROUP = frozenset({"they", "it"})
-# a speaker noun that speaks *for* its prepositional object: "a spokesperson for the department"
-_PROXY_NOUNS = frozenset(
-    """spokesperson spokesman spokeswoman representative press service secretary official head chief
-        member statement""".split()  # noqa: SIM905
-)
-_ORG_NOUNS = frozenset(
-    """service department court ministry group organisation organization committee office agency mission
-        centre center administration police initiative ngo channel outlet movement association union
-        council prosecutor prosecution commission network project fund foundation party authorities board
-        inspectorate""".split()  # noqa: SIM905
-)
-_PERSON_NOUNS = frozenset(
-    """lawyer attorney advocate wife husband mother father son daughter brother sister relative neighbour
-        neighbor activist journalist coordinator imam mufti leader chairman chairwoman head ombudsman
-        official judge spokesperson spokesman spokeswoman witness defendant prisoner friend colleague
-        cousin uncle aunt grandmother grandfather widow mufti blogger teacher pensioner resident man woman
-        deputy director editor""".split()  # noqa: SIM905
-)
-# "according to" a thing rather than a speaker is a source, not a statement
-_INANIMATE_SOURCES = frozenset(
-    """recording report data statistics figure figures document documents estimate estimates survey census
-        law decree rule rules verdict indictment ruling decision record records video footage file case
-        materials media reports publication post message letter""".split()  # noqa: SIM905
-)
-_TITLE_CUES = frozenset({"call", "title", "entitle", "name", "dub", "label", "headline", "brand"})
+_PROXY_NOUNS = _en("proxy_nouns")
+_ORG_NOUNS = _en("org_nouns")
+_PERSON_NOUNS = _en("person_nouns")
+_INANIMATE_SOURCES = _en("inanimate_sources")
+_TITLE_CUES = _en("title_cues")
 _SPEAKER_LABELS = {"PERSON": "person", "ORG": "org", "NORP": "group", "GPE": "place", "FAC": "org", "LOC": "place"}
-# words NER sometimes leaves at the front of a PERSON span ("Lawyer Alim Kurtveliev", "Forecaster Yurii Didenko")
-_TITLE_WORDS = _PERSON_NOUNS | frozenset(
-    """prosecutor forecaster analyst coordinator chairman chairwoman mp deputy president minister mayor
-        governor mr mrs ms dr professor prof rev sheikh captain colonel general volunteer photographer
-        historian researcher investigator ombudswoman senator lieutenant major sergeant officer commander
-        ambassador envoy poet writer artist singer director founder co-founder""".split()  # noqa: SIM905
-)
-_KIN_NOUNS = frozenset(
-    """mother father son daughter wife husband brother sister widow grandmother grandfather aunt uncle
-        cousin""".split()  # noqa: SIM905
-)
-# cues that take an object as readily as a clause ("stressed the importance of …"): a report needs "that"
-_NEEDS_THAT = frozenset(
-    """point out stress emphasise note mention highlight underline recall explain describe spell out
-        observe remark""".split()  # noqa: SIM905
-) | {"point out", "spell out"}
-_WH_WORDS = frozenset({"who", "what", "why", "how", "where", "when", "whether", "if", "which", "whom", "whose"})
-_ADDRESSEE_CUES = frozenset({"tell", "inform", "warn", "assure", "remind"})
+_TITLE_WORDS = _PERSON_NOUNS | _en("title_words")
+_KIN_NOUNS = _en("kin_nouns")
+_NEEDS_THAT = _en("needs_that")
+_WH_WORDS = _en("wh_words")
+_ADDRESSEE_CUES = _en("addressee_cues")
+_NON_SPEAKERS = _en("non_speakers") | _INANIMATE_SOURCES
+_AGENT_SUFFIXES = tuple(_en("agent_suffixes"))
 
 
 @dataclass
@@ -115,6 +83,7 @@ class _Candidate:
     speaker_label: str | None = None
     fixed: str | None = None  # a speaker named by the rule-based (Cyrillic) path
     pronoun: bool = False  # the speaker is a pronoun: the last speaker
+    unattributed: bool = False  # a frame was found but its subject cannot speak: keep the quote, without a speaker
 
     @property
     def start(self) -> int:
@@ -192,6 +161,16 @@ def find_direct_spans(text: str) -> list[_DirectSpan]:
             span.parts = parts
             out.append(span)
     return out
+
+
+def _quoted_name(text: str, span: _DirectSpan) -> bool:
+    """A name or label in quotation marks (the Crimean "State Council", the witness "Ivanov"), not a statement: a few
+    words, every one capitalised, no sentence punctuation."""
+    content = " ".join(text[s:e] for s, e in span.parts).strip()
+    words = content.split()
+    if not words or len(words) > 4 or content[-1:] in {".", "!", "?"}:
+        return False
+    return all(w[:1].isupper() or w.lower() in {"of", "the", "and", "for"} for w in words) and words[0][:1].isupper()
 
 
 def _strip(text: str, start: int, end: int) -> tuple[int, int]:
@@ -301,7 +280,14 @@ class _Resolver:
                 and doc[start - 1].lemma_.lower() not in _PERSON_NOUNS
             ):
                 start -= 1
-        return doc[start : ent.end]
+        end = ent.end
+        if ent.label_ == "ORG":
+            # "The Interior Ministry of Crimea": NER stops at "of"; the name goes on to the place or body after it
+            while end < len(doc) and doc[end - 1].lower_ in {"of", "for"} and doc[end].i in self.ent_of:
+                end = self.ent_of[doc[end].i].end
+            if doc[end - 1].lower_ in {"of", "for", "the"}:
+                end -= 1
+        return doc[start:end]
 
     def entity_name(self, ent: Span) -> tuple[str, str | None]:
         span = self.extended(ent)
@@ -543,6 +529,9 @@ class _Finder:
                 prev_cand.span_end = span.close_pos
                 prev_open_clause = False
                 continue
+            if _quoted_name(self.text, span):
+                prev_open_clause = False
+                continue
             cand = _Candidate("direct", list(span.parts), None, None, span_start=span.open_pos, span_end=span.close_pos)
             cue_tok = subj = None
             cue = None
@@ -571,11 +560,8 @@ class _Finder:
                     # a scare quote, a title or a single term in quotation marks is not a statement
                     prev_open_clause = False
                     continue
-                if same_para_prev:
-                    # a further quoted sentence after "…,” said X." belongs to the same statement
-                    prev_cand.parts.extend(span.parts)
-                    prev_cand.span_end = span.close_pos
-                    continue
+                # a further quoted sentence after "…,” said X." is the same speaker's next quote: a quote ends at
+                # its closing mark, so it is a quote of its own
                 cand.inherit = "paragraph"
             prev_open_clause = bool(
                 after_ok and after and after[-1].text not in _SENT_END and self._next_is_quote(after)
@@ -885,7 +871,7 @@ def _resolve(res: _Resolver, cand: _Candidate, history: list[tuple[int, str, str
         if hit is not None:
             _set(cand, *hit)
         else:
-            _set(cand, head.text, None, None)
+            cand.unattributed = True  # "he says" with no one to refer to: no speaker rather than "he"
         return
     text = _np_text(head)
     has_det = any(c.dep_ in ("det", "poss") for c in head.children)
@@ -916,7 +902,26 @@ def _resolve(res: _Resolver, cand: _Candidate, history: list[tuple[int, str, str
         label = "PERSON" if lemma not in _ORG_NOUNS else "ORG"
     else:
         label = "ORG" if lemma in _ORG_NOUNS else "GROUP" if head.tag_ == "NNS" else "OTHER"
+    if not _can_speak(head, label):
+        # "the document states", "46 properties", "reports in Russian media": no speaker rather than a wrong one
+        cand.unattributed = True
+        return
     _set(cand, text, None, label)
+
+
+def _can_speak(head: Token, label: str) -> bool:
+    """A person, an organisation, a group or a descriptor ("his lawyer") can speak; a thing, a place cannot."""
+    lemma = head.lemma_.lower()
+    if lemma in _NON_SPEAKERS or head.lower_ in _NON_SPEAKERS or head.ent_type_ in {"GPE", "LOC", "DATE", "CARDINAL"}:
+        return False
+    if lemma in _PERSON_NOUNS or lemma in _ORG_NOUNS or lemma in _TITLE_WORDS or head.lower_ in _PERSON_NOUNS:
+        return True
+    if head.pos_ == "PROPN" and head.is_title:
+        return True  # a name the tagger did not label ("Settarova told ...")
+    if label == "GROUP":
+        # "officials", "residents", "activists": people by their suffix; "properties", "figures": things
+        return lemma.endswith(_AGENT_SUFFIXES) and not any(c.like_num for c in head.children)
+    return label in {"PERSON", "ORG"}
 
 
 def _kin(res: _Resolver, pos: int) -> _Mention | None:
@@ -1003,7 +1008,13 @@ def find_quotes(doc: Doc) -> list[Quote]:
                 _set(cand, *history[-1][1:])
         else:
             _resolve(res, cand, history)
-        if cand.speaker_text is None:
+        known_place = (cand.speaker_id or "").startswith("place:") and not (cand.speaker_id or "").startswith("place:~")
+        bare = re.sub(r"^the\s+", "", fold(cand.speaker_text or ""))
+        if known_place or bare in _NON_SPEAKERS:
+            # "Crimea", "the Kremlin", "the document": a place or a thing does not speak
+            cand.speaker_text = cand.speaker_id = cand.speaker_label = None
+            cand.unattributed = True
+        if cand.speaker_text is None and not (cand.unattributed and cand.kind == "direct"):
             continue
         if cand.speaker_label:
             history.append((cand.start, cand.speaker_text, cand.speaker_id, cand.speaker_label))

@@ -11,7 +11,7 @@ Pure Python, no spaCy.  Three layers:
   English, Russian, Ukrainian or Crimean Tatar transliteration should get the same key, different names
   (and different gender forms) should not.
 
-Key rules, applied per token after ``to_latin`` + ``fold`` (``V`` = any vowel, ``C`` = consonant):
+Key rules, applied per token after ``to_latin`` + ``fold``:
 
 ====================================  ===================  ==================================================
 rule                                  example              why
@@ -32,6 +32,8 @@ vowel/glide run at word END ->        Aliyev != Aliyeva; -oye=-oe=-e;  gender an
 its last full vowel (a e o u)         Zarechnoye=Zarechnoe  glides (-ye, -iy, -yi, -ay) do not
 vowel/glide run INSIDE a word -> ``V``  Aliyev=Aliev=Алиев;  interior vowels are where ru/uk/crh/en
 (keeps the syllable count)            Musayeva=Мусаева     spellings differ (и/і/ы/y, е/є/ie, я/ia/ya, ё/yo)
+``strict=True`` (people): its first   Dzhemilev!=Dzhemalov  a front vowel never becomes a back one: two
+back vowel (a o u), else ``i``                             surnames that differ in a vowel are two people
 a run of only i/y counts as ``i``     Saky -> ``sVki``     a final -y/-i/-iy/-yi is one vowel
 ====================================  ===================  ==================================================
 
@@ -168,6 +170,7 @@ _DIGRAPHS = {
 }  # fmt: skip
 _VOWELS = frozenset("aeiouy")
 _FULL_VOWELS = "aeou"
+_BACK_VOWELS = "aou"
 _TOKEN_SPLIT_RE = re.compile(r"[^0-9a-z]+")
 _VOWEL_RUN_RE = re.compile(r"[aeiouy]+")
 _DOUBLE_RE = re.compile(r"(.)\1+")
@@ -185,16 +188,19 @@ def _mark_glide_j(token: str) -> str:
     return "".join(chars)
 
 
-def _reduce_run(run: str, position: str) -> str:
+def _reduce_run(run: str, position: str, strict: bool = False) -> str:
     full = [ch for ch in run if ch in _FULL_VOWELS]
     if position == "inner":
-        return "V"
+        if not strict:
+            return "V"
+        back = [ch for ch in run if ch in _BACK_VOWELS]
+        return back[0] if back else "i"
     if not full:
         return "i"
     return full[0] if position == "start" else full[-1]
 
 
-def _token_key(token: str) -> str:
+def _token_key(token: str, strict: bool = False) -> str:
     token = _mark_glide_j(token)
     token = _DIGRAPH_RE.sub(lambda m: _DIGRAPHS[m.group(0)], token)
     token = _DOUBLE_RE.sub(r"\1", token)
@@ -204,20 +210,21 @@ def _token_key(token: str) -> str:
             return _reduce_run(m.group(0), "start")
         if m.end() == len(token):
             return _reduce_run(m.group(0), "end")
-        return _reduce_run(m.group(0), "inner")
+        return _reduce_run(m.group(0), "inner", strict)
 
     token = _VOWEL_RUN_RE.sub(vowel_run, token)
     return _DOUBLE_RE.sub(r"\1", token)
 
 
-def key_tokens(text: str) -> tuple[str, ...]:
-    """Per-token matching keys (for matching a surname alone, or token overlap)."""
+def key_tokens(text: str, strict: bool = False) -> tuple[str, ...]:
+    """Per-token matching keys (for matching a surname alone, or token overlap); ``strict`` keeps front and back
+    interior vowels apart, for people's names."""
     if not text:
         return ()
     s = fold(to_latin(text)).replace("'", "")
-    return tuple(_token_key(tok) for tok in _TOKEN_SPLIT_RE.split(s) if tok)
+    return tuple(_token_key(tok, strict) for tok in _TOKEN_SPLIT_RE.split(s) if tok)
 
 
-def name_key(text: str) -> str:
+def name_key(text: str, strict: bool = False) -> str:
     """Phonetic matching key of a whole name: tokens keyed one by one, joined by single spaces."""
-    return " ".join(key_tokens(text))
+    return " ".join(key_tokens(text, strict))

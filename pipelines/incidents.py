@@ -710,8 +710,8 @@ def summarise(store: Store, incident_id: str) -> None:
     victims: dict[str, dict[str, Any]] = {}
     for r in rows:
         for v in json.loads(r["victims_json"] or "[]"):
-            key = v.get("entity_id") or v.get("text")
-            if not key or (v.get("entity_id") or "").startswith("group:"):
+            key = v.get("entity_id")  # named people only: a descriptor ("four men") is the count, not a victim
+            if not key or key.startswith("group:"):
                 continue
             if not any(same_victim(key, k) for k in victims):
                 victims[key] = {"text": v.get("text"), "entity_id": v.get("entity_id")}

@@ -90,6 +90,7 @@ def document_for(store: Store, article_id: str) -> IndexDocument | None:
         event_types=_unique(e["type"] for e in events if e["modality"] == "actual"),
         event_types_any=_unique(e["type"] for e in events),
         has_quote=bool(quotes),
+        about_crimea=store.about_crimea(article.id),
     )
 
 

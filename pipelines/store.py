@@ -132,18 +132,31 @@ class StorePipeline:
         if failure.is_feed:
             store.record_fetch_error(failure.url, failure.source_id, failure.reason, failure.http_status)
             self.stats.inc_value(f"monitor/errors/{failure.reason}")
-        elif failure.permanent:
-            store.mark_skipped(failure.url, failure.source_id, failure.reason)
-            self.stats.inc_value(f"monitor/skipped/{failure.reason}")
-        else:
-            state = store.mark_failed_attempt(failure.url, failure.source_id, failure.reason, self.max_attempts)
-            self.stats.inc_value(f"monitor/errors/{failure.reason}")
-            if state == "failed":
-                logger.warning("giving up on %s after %d attempts: %s", failure.url, self.max_attempts,
-                               failure.reason)
+            return
+        with store.transaction():
+            if failure.permanent:
+                store.mark_skipped(failure.url, failure.source_id, failure.reason)
+                state = "skipped"
+            else:
+                state = store.mark_failed_attempt(failure.url, failure.source_id, failure.reason, self.max_attempts)
+            if failure.evidence is not None:
+                store.save_raw_page(
+                    failure.url, failure.final_url or failure.url, failure.source_id, failure.reason,
+                    failure.evidence, failure.fetched_at, failure.http_status or 0, failure.content_type, "",
+                )
+        self.stats.inc_value(f"monitor/{'skipped' if failure.permanent else 'errors'}/{failure.reason}")
+        if state == "failed":
+            logger.warning("giving up on %s after %d attempts: %s", failure.url, self.max_attempts, failure.reason)
 
     def item_dropped(self, item: object, response: object, exception: BaseException, spider: object = None) -> None:
         if isinstance(item, ArticleItem) and isinstance(exception, SkipArticle):
-            store_for(self.crawler).mark_skipped(item.url, item.source_id, exception.reason)
+            store = store_for(self.crawler)
+            with store.transaction():
+                store.mark_skipped(item.url, item.source_id, exception.reason)
+                if item.evidence is not None:  # fetched: its raw page is kept, whatever became of it
+                    store.save_raw_page(
+                        item.url, item.final_url, item.source_id, exception.reason, item.evidence, item.fetched_at,
+                        item.http_status, item.content_type, item.encoding,
+                    )
             self.stats.inc_value(f"monitor/skipped/{exception.reason}")
 

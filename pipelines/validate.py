@@ -25,8 +25,7 @@ class ValidatePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.min_chars = crawler.settings.getint("MIN_TEXT_CHARS", 300)
-        # posts are short by nature; a per-kind minimum keeps two-sentence reports
-        self.min_chars_by_kind = {"telegram": crawler.settings.getint("MIN_TEXT_CHARS_TELEGRAM", 40)}
+        self.min_chars_by_kind: dict[str, int] = dict(crawler.settings.getdict("MIN_TEXT_CHARS_BY_KIND"))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ValidatePipeline:
@@ -41,9 +40,12 @@ class ValidatePipeline:
         source = self.crawler.spider.source  # type: ignore[union-attr]
         if not source.allows(item.final_url):
             raise SkipArticle("off allowed domains", item.final_url)
+        if item.extraction_error:
+            raise SkipArticle("extraction failed", f"{item.final_url}: {item.extraction_error}")
         if not item.text.strip():
             raise SkipArticle("no text", item.final_url)
-        if len(item.text) < self.min_chars_by_kind.get(source.kind, self.min_chars):
-            raise SkipArticle("too short", f"{len(item.text)} characters at {item.final_url}")
+        minimum = self.min_chars_by_kind.get(source.kind, self.min_chars)
+        if len(item.text) < minimum:
+            raise SkipArticle("too short", f"{len(item.text)} < {minimum} characters at {item.final_url}")
         ItemAdapter(item)  # dataclass items are what Scrapy's exporters expect; fail early if not
         return item

@@ -65,6 +65,7 @@ def _doc(
     orgs: tuple[str, ...] = (),
     types: tuple[str, ...] = (),
     any_types: tuple[str, ...] | None = None,
+    about: bool = True,
 ) -> IndexDocument:
     return IndexDocument(
         id=f"d{n:02d}",
@@ -81,6 +82,7 @@ def _doc(
         event_types=types,
         event_types_any=types if any_types is None else any_types,
         has_quote=bool(quotes),
+        about_crimea=about,
     )
 
 
@@ -167,7 +169,7 @@ CORPUS: tuple[IndexDocument, ...] = (
     _doc(28, "Kerch court extends custody", "A court in Kerch extended the custody of two Crimean Tatars.",
          "krymr", "en", "2024-09-15", places=("place:kerch",), types=("custody",)),
     _doc(29, "Ban on Hizb ut-Tahrir upheld", "The court upheld the ban and declared the group extremist.",
-         "ohchr", "en", "2024-10-01", types=("ban",)),
+         "ohchr", "en", "2024-10-01", types=("ban",), about=False),
     _doc(30, "Refugees leave the peninsula",
          "Hundreds of refugees fled the peninsula after the mobilisation.",
          "zmina", "en", "2024-10-20", types=("displacement",)),
@@ -199,6 +201,11 @@ HIT_CASES: list[tuple[str, set[str]]] = [
     # prefix
     ("deport*", ids(10, 13)),
     ("Deport*", ids(10, 13)),
+    # relevance: the note on the ban upheld somewhere (29) is not about Crimea
+    ("upheld about:crimea", set()),
+    ("upheld about:any", ids(29)),
+    ("type:ban about:crimea", ids(10)),
+    ("upheld -about:crimea", ids(29)),
     # NOT / -term / OR / parentheses
     ("fined -journalist", ids(15, 23)),
     ("fined NOT journalist", ids(15, 23)),

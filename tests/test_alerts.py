@@ -414,3 +414,24 @@ def test_health_notice_goes_out_by_email_like_an_alert(tmp_path: Path) -> None:
     [message] = received
     assert message["Subject"] == "[health] [crimea-monitor] health problem: qha is stale"
     assert "nothing new for 9 days" in message.get_payload()[0].get_payload(decode=True).decode()
+
+
+def test_about_filter_in_rules_and_the_incident_list(tmp_path: Path) -> None:
+    from alerts.matching import incident_doc, matches
+    from indexer.query import parse, with_default_about
+    from pipelines.alerting import default_resolver
+
+    with Store.open(tmp_path / "about.db") as store:
+        add_article(store, "raid", "2026-09-08T10:00:00+03:00",
+                    [event("search", "2026-09-08", "Enver Seitumerov", place="place:bakhchysarai")])
+        cluster_pending(store)
+        (row,) = store.list_incidents()
+        doc = incident_doc(store, row["id"])
+        assert doc is not None and doc.about_crimea
+        resolver = default_resolver(store)
+        assert matches(parse("type:search about:crimea"), doc, resolver)
+        assert not matches(parse("type:search NOT about:crimea"), doc, resolver)
+        assert matches(with_default_about(parse("type:search")), doc, resolver)
+        doc.about_crimea = False  # as if every report were judged not about Crimea
+        assert not matches(with_default_about(parse("type:search")), doc, resolver)
+        assert matches(with_default_about(parse("type:search about:any")), doc, resolver)

@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 import re
+import tempfile
 import time
 from pathlib import Path
 
 import pytest
+import schemathesis
 from fastapi.testclient import TestClient
+from hypothesis import HealthCheck, given, settings
 
 from crawlers.fingerprint import Fingerprint
 from indexer.search.document import SearchRequest
@@ -266,7 +269,8 @@ def test_event_timeline_by_month_and_week(client, web_db):
 
 @pytest.mark.parametrize(
     ("params", "start"),
-    [({"type": "raid"}, "type: unknown event type 'raid'"), ({"interval": "day"}, "interval: "),
+    [({"type": "raid"}, "type: unknown value 'raid'; use one of 'search'"), ({"interval": "day"}, "interval: "),
+     ({"to": "0"}, "to: use a date YYYY-MM-DD (got '0')"), ({"from": "1700000000"}, "from: use a date"),
      ({"from": "2026-13-01"}, "from: "), ({"from": "2026-10-02", "to": "2026-10-01"}, "from (2026-10-02) is after"),
      ({"source": "demo-crimea-herald"}, "source: incidents are reported by several sources"),
      ({"unit": "articles"}, "unit: ")],
@@ -350,6 +354,31 @@ def test_errors_never_leak_tracebacks(web_db):
         assert page.status_code == 500 and "secret internals" not in page.text and "Traceback" not in page.text
 
 
+@pytest.mark.parametrize("snapshot", ["9223372036854775808", "99999999999999999999999", "0", "-1", "1.5", "x"])
+def test_snapshot_ids_are_checked_by_type_and_range(client, snapshot):
+    article_id = _article_id(client, "detained")
+    r = client.get(f"/articles/{article_id}/snapshots/{snapshot}")
+    assert r.status_code == 422, r.text  # 9223372036854775808 was a 500 (an OverflowError in SQLite)
+    assert "snapshot_id" in r.text
+
+
+def test_the_largest_snapshot_id_is_a_plain_404(client):
+    article_id = _article_id(client, "detained")
+    assert client.get(f"/articles/{article_id}/snapshots/9223372036854775807").status_code == 404
+
+
+def test_every_response_has_the_security_headers_errors_included(web_db):
+    app = create_app(web_db, backend=_FailingBackend(RuntimeError("boom")))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        for path, status in (("/api/search?q=crimea", 500), ("/search?q=crimea", 500), ("/no-such-page", 404),
+                             ("/api/search", 422), ("/api/search?q=(", 400), ("/", 200)):
+            r = c.get(path)
+            assert r.status_code == status, path
+            assert r.headers.get("content-security-policy") == CSP, path
+            assert r.headers.get("x-content-type-options") == "nosniff", path
+            assert r.headers.get("x-frame-options") == "DENY", path
+
+
 def test_backend_down_is_503(web_db):
     app = create_app(web_db, backend=_FailingBackend(SearchBackendUnavailable("Elasticsearch at 127.0.0.1:9 refused")))
     with TestClient(app) as c:
@@ -374,9 +403,13 @@ def test_crawl_through_the_api(tmp_path, demo_site):
     sources = write_sources(demo_site, tmp_path)
     db = tmp_path / "crawl.db"
     auth = {"Authorization": f"Bearer {TOKEN}"}
+    scratch = tmp_path / "tmp"  # the temporary folder of the server and its crawl: other processes share /tmp
+    scratch.mkdir()
     with pytest.MonkeyPatch.context() as mp:
         for key, value in FAST_CRAWL_ENV.items():
             mp.setenv(key, value)
+        mp.setenv("TMPDIR", str(scratch))
+        mp.setattr(tempfile, "tempdir", str(scratch))
         with TestClient(create_app(db, api_token=TOKEN, sources=sources)) as c:
             r = c.post("/api/crawl", json={"sources": ["no-such-source"]}, headers=auth)
             assert r.status_code == 422 and "'no-such-source' is not an enabled source" in r.json()["error"]
@@ -391,6 +424,7 @@ def test_crawl_through_the_api(tmp_path, demo_site):
     assert job["report"][0]["source_id"] == "demo-steppe-courier" and job["report"][0]["new"] > 0
     with Store.open(db) as store:
         assert store.count_articles("source_id") == {"demo-steppe-courier": job["report"][0]["new"]}
+    assert list(scratch.iterdir()) == []  # each crawl used to leave a folder with its report behind
 
 
 # --------------------------------------------------------------------------------------------------- pages
@@ -546,3 +580,57 @@ def test_serve_command_serves_on_loopback(tmp_path, web_db):
         process.terminate()
         out, _ = process.communicate(timeout=15)
     assert "indexed 1 newly enriched article" in out and f"http://127.0.0.1:{port}/" in out
+
+
+# ------------------------------------------------------------------------------------------ the OpenAPI spec
+def test_dates_are_days_never_unix_times(client):
+    for path in ("/api/incidents", "/api/stats/timeline"):
+        for name in ("from", "to"):
+            r = client.get(path, params={name: "0"})  # was read as 1970-01-01
+            assert r.status_code == 422 and r.json()["error"] == f"{name}: use a date YYYY-MM-DD (got '0')"
+    assert client.get("/api/incidents", params={"from": "2024-01-01", "to": "2026-12-31"}).status_code == 200
+
+
+def test_the_spec_documents_error_codes_and_type_enums(client):
+    spec = client.get("/openapi.json").json()
+    paths = spec["paths"]
+    expected = {
+        ("/api/search", "get"): {"400", "422", "503"},
+        ("/api/articles/{article_id}", "get"): {"404"},
+        ("/api/incidents/{incident_id}", "get"): {"404"},
+        ("/api/entities/{entity_id}", "get"): {"404"},
+        ("/api/crawl", "post"): {"401", "403", "409", "422"},
+        ("/api/alerts/rules", "get"): {"409"},
+        ("/api/alerts/rules/{name}", "put"): {"401", "403", "409", "422"},
+        ("/api/alerts/rules/{name}", "delete"): {"401", "403", "404"},
+    }
+    for (path, method), codes in expected.items():
+        assert codes <= set(paths[path][method]["responses"]), (path, method)
+    event_type = spec["components"]["schemas"]["EventType"]
+    assert "detention" in event_type["enum"] and "search" in event_type["enum"]
+    for path in ("/api/incidents", "/api/stats/timeline"):
+        (param,) = [p for p in paths[path]["get"]["parameters"] if p["name"] == "type"]
+        assert param["schema"]["anyOf"][0]["items"] == {"$ref": "#/components/schemas/EventType"}
+    assert "search | detention" in client.get("/docs").text  # the docs page shows the enum, not a bare $ref
+
+
+def test_the_server_keeps_to_its_spec(web_db, tmp_path):
+    """A bounded schemathesis run over every API operation (writes with the token): each status code, header and
+    body the server answers must be in its spec."""
+    alerts = tmp_path / "alerts.toml"  # rule writes go to a scratch file
+    alerts.write_text('[channels.console]\ntype = "console"\n', encoding="utf-8")
+    app = create_app(web_db, api_token=TOKEN, sources=tmp_path / "none.toml", alerts=alerts)
+    schema = schemathesis.openapi.from_asgi("/openapi.json", app)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 12
+
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=5, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def agrees(case: schemathesis.Case) -> None:
+            # any string is a schema-valid query, and a malformed one is a documented 400: not a rejected request
+            case.call_and_validate(headers={"Authorization": f"Bearer {TOKEN}"},
+                                   excluded_checks=[schemathesis.checks.positive_data_acceptance])
+
+        agrees()

@@ -19,6 +19,7 @@ from indexer.query import (  # noqa: E402
     FILTER_FIELDS,
     MAX_DEPTH,
     MAX_LENGTH,
+    About,
     And,
     DateRange,
     Field,
@@ -77,6 +78,8 @@ def root(text: str):
         ("type:Property-Seizure", Field("type", "property_seizure")),
         ('type:"property seizure"', Field("type", "property_seizure")),
         ("has:quote", Has("quote")),
+        ("about:crimea", About("crimea")),
+        ("about:ANY", About("any")),
         ("date:2024-01-01..2024-06-30", DateRange(date(2024, 1, 1), date(2024, 6, 30))),
         ("date:..2024-06-30", DateRange(None, date(2024, 6, 30))),
         ("date:2024-01-01..", DateRange(date(2024, 1, 1), None)),
@@ -406,3 +409,21 @@ def test_hostile_text_stays_a_value():
     assert list(_strings_outside_clauses(es)) == []
     text = json.dumps(es)
     assert '"query_string":' not in text.replace('\\"query_string\\":', "")
+
+
+def test_about_filter_and_the_views_default():
+    from indexer.query import with_default_about
+
+    with pytest.raises(QuerySyntaxError, match="unknown about: value"):
+        parse("about:moscow")
+    q = with_default_about(parse("type:search person:x"))
+    assert q.root == And((Field("type", "search"), Field("person", "x"), About("crimea")))
+    assert with_default_about(parse("type:search about:any")).root == parse("type:search about:any").root
+    assert with_default_about(parse("NOT about:crimea")).root == Not(About("crimea"))
+    assert with_default_about(parse("modality:any")).root == About("crimea")
+    assert with_default_about(None).root == About("crimea")
+
+
+def test_about_in_elasticsearch():
+    assert to_es_query(parse("about:any"), KeyResolver()) == {"match_all": {}}
+    assert "about_crimea" in json.dumps(to_es_query(parse("deport* about:crimea"), KeyResolver()))

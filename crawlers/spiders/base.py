@@ -24,6 +24,7 @@ from twisted.python.failure import Failure
 
 from crawlers.extract import acquire_extractor, release_extractor
 from crawlers.sources import Source, load_sources, select
+from crawlers.urls import frontier_url
 from items import ArticleItem, Evidence, Exchange, FetchFailure
 
 _PERMANENT_STATUSES = {400, 401, 403, 404, 405, 406, 410, 451}
@@ -92,7 +93,9 @@ class SourceSpider(scrapy.Spider):
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any):  # type: ignore[no-untyped-def]
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider._bind_source(crawler.settings.get("SOURCES"))
-        spider.extractor = acquire_extractor(crawler.settings.getint("EXTRACT_WORKERS", 2))
+        spider.extractor = acquire_extractor(
+            crawler.settings.getint("EXTRACT_WORKERS", 2), crawler.settings.getint("EXTRACT_FULL_BELOW_CHARS", 0)
+        )
         return spider
 
     def _bind_source(self, sources_file: str | None) -> None:
@@ -131,6 +134,7 @@ class SourceSpider(scrapy.Spider):
         feed_published_at: str | None = None,
         refresh: bool = False,
     ) -> scrapy.Request | FetchFailure:
+        url = frontier_url(url)
         if not self.source.allows(url):
             return FetchFailure(self.source.id, url, "off allowed domains", permanent=True)
         # dont_filter: the frontier already admits each URL once per crawl, and Scrapy's duplicate filter would
@@ -166,12 +170,20 @@ class SourceSpider(scrapy.Spider):
             feed_title=meta.get("feed_title") or "",
             feed_published_at=meta.get("feed_published_at"),
             redirect_urls=list(meta.get("redirect_urls", [])),
+            discovered_from=meta.get("discovered_from") or "",
             exchange=exchange_of(response),
         )
         if isinstance(response, TextResponse) and "html" in (content_type.lower() or "text/html"):
-            extracted, item.evidence, fingerprint = await self.extractor(
-                response.body, response.encoding, response.url
-            )
+            try:
+                extracted, item.evidence, fingerprint = await self.extractor(
+                    response.body, response.encoding, response.url
+                )
+            except Exception as exc:  # a crashed worker or a parser bug: the page is kept, as a page without text
+                self.logger.error("extraction of %s failed: %s: %s", response.url, type(exc).__name__, exc)
+                item.evidence = Evidence.of(response.body)
+                item.extraction_error = f"{type(exc).__name__}: {exc}"[:200]
+                yield item
+                return
             item.content_hash = fingerprint.content_hash
             item.minhash = fingerprint.minhash
             item.shingle_count = fingerprint.shingle_count
@@ -190,7 +202,14 @@ class SourceSpider(scrapy.Spider):
         reason, permanent, status = classify_failure(failure)
         self.logger.info("article %s not fetched: %s", request.url, reason)
         url = request.meta.get("frontier_url", request.url)
-        return FetchFailure(self.source.id, url, reason, permanent=permanent, http_status=status)
+        result = FetchFailure(self.source.id, url, reason, permanent=permanent, http_status=status)
+        if isinstance(failure.value, HttpError):  # fetched all the same: its page is kept
+            response = failure.value.response
+            result.evidence = Evidence.of(response.body)
+            result.final_url = response.url
+            result.content_type = response.headers.get(b"Content-Type", b"").decode("latin-1").strip()
+            result.fetched_at = utc_now()
+        return result
 
     def listing_failed(self, failure: Failure) -> FetchFailure:
         request = failure.request  # type: ignore[attr-defined]

@@ -10,9 +10,9 @@ import time
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
-import feedparser
 from scrapy.http import Response
 
+from crawlers.feeds import entry_link, feed_problem, parse_feed
 from crawlers.spiders.base import SourceSpider
 from items import FetchFailure
 
@@ -35,25 +35,23 @@ class FeedSpider(SourceSpider):
         if response.status == 304:
             self.crawler.stats.inc_value("monitor/feeds_unchanged")
             return
-        parsed = feedparser.parse(
-            response.body,
-            response_headers={
-                "content-type": response.headers.get(b"Content-Type", b"").decode("latin-1"),
-                "content-location": response.url,
-            },
+        parsed = parse_feed(
+            response.body, response.headers.get(b"Content-Type", b"").decode("latin-1"), response.url
         )
-        if parsed.bozo and not parsed.entries:
-            problem = str(getattr(parsed, "bozo_exception", "")).splitlines()[0][:200] or "not a feed"
+        problem = feed_problem(parsed)
+        if problem is not None:
             self.logger.warning("feed %s of source %s is broken: %s", response.url, self.source.id, problem)
             response.meta["broken"] = True  # keep no validators: fetch it again next time and report it again
             yield FetchFailure(self.source.id, response.url, "broken feed", permanent=False, is_feed=True)
             return
         self.crawler.stats.inc_value("monitor/feeds_parsed")
+        if not parsed.entries:
+            self.logger.info("feed %s of source %s has no entries", response.url, self.source.id)
         for entry in parsed.entries:
-            link = entry.get("link") or next(
-                (link.get("href") for link in entry.get("links", []) if link.get("rel") == "alternate"), None
-            )
+            link = entry_link(entry)
             if not link:
+                # counted, so a feed whose entries carry no links shows in the crawl summary and `status`
+                self.crawler.stats.inc_value("monitor/skipped/feed entry without link")
                 continue
             yield self.article_request(
                 response.urljoin(link),

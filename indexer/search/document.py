@@ -6,7 +6,12 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-__all__ = ["FACET_NAMES", "IndexDocument", "SearchHit", "SearchRequest", "SearchResult"]
+__all__ = ["FACET_NAMES", "MAX_LIMIT", "MAX_OFFSET", "IndexDocument", "SearchHit", "SearchRequest", "SearchResult"]
+
+#: the paging caps of every search (CLI, API, export): an engine sizes its top-hits heap by offset + limit, and an
+#: offset of 2**31 made Tantivy abort the process on a failed allocation
+MAX_LIMIT = 1000
+MAX_OFFSET = 100_000
 
 #: facets every backend returns when ``SearchRequest.facets`` is true ("month" is a date histogram)
 FACET_NAMES = ("source", "lang", "type", "person", "place", "org", "month")
@@ -44,6 +49,7 @@ class IndexDocument:
     event_types: tuple[str, ...] = ()
     event_types_any: tuple[str, ...] = ()
     has_quote: bool = False
+    about_crimea: bool = False  # the NLP's relevance decision (``about:crimea``)
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -64,10 +70,10 @@ class SearchRequest:
     facets: bool = False
 
     def __post_init__(self) -> None:
-        if not 0 <= self.limit <= 1000:
-            raise ValueError("limit must be between 0 and 1000")
-        if self.offset < 0:
-            raise ValueError("offset must not be negative")
+        if not 0 <= self.limit <= MAX_LIMIT:
+            raise ValueError(f"limit must be between 0 and {MAX_LIMIT}")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise ValueError(f"offset must be between 0 and {MAX_OFFSET}")
         if self.sort not in ("relevance", "date"):
             raise ValueError("sort must be 'relevance' or 'date'")
 

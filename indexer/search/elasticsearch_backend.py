@@ -21,6 +21,7 @@ import elastic_transport
 from elasticsearch import ApiError, Elasticsearch, helpers
 
 from indexer.query import (
+    About,
     And,
     DateRange,
     Field,
@@ -89,6 +90,7 @@ MAPPINGS: dict[str, Any] = {
         "event_types": {"type": "keyword"},
         "event_types_any": {"type": "keyword"},
         "has_quote": {"type": "boolean"},
+        "about_crimea": {"type": "boolean"},
         "published_at": {"type": "date"},
     },
 }
@@ -160,6 +162,10 @@ def _node(node: Node, modality_any: bool, resolver: EntityResolver) -> dict:
         return _filter({"range": {"published_at": body}})
     if isinstance(node, Has):
         return _filter({"term": {"has_quote": {"value": True}}})
+    if isinstance(node, About):
+        if node.what == "any":
+            return {"match_all": {}}
+        return _filter({"term": {"about_crimea": {"value": True}}})
     if isinstance(node, MatchAll):
         return {"match_all": {}}
     if isinstance(node, Not):
@@ -209,6 +215,7 @@ def _source(doc: IndexDocument) -> dict:
         "event_types": list(doc.event_types),
         "event_types_any": list(doc.event_types_any),
         "has_quote": bool(doc.has_quote),
+        "about_crimea": bool(doc.about_crimea),
         "published_at": doc.published_at.isoformat() if doc.published_at else None,
     }
 

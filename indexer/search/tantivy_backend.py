@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -21,6 +22,7 @@ from pathlib import Path
 import tantivy
 
 from indexer.query import (
+    About,
     And,
     DateRange,
     Field,
@@ -102,6 +104,7 @@ def build_schema() -> tantivy.Schema:
     for name in _KEYWORD_FIELDS[1:]:
         sb.add_text_field(name, stored=True, fast=True, tokenizer_name="raw")
     sb.add_boolean_field("has_quote", stored=True, indexed=True, fast=True)
+    sb.add_boolean_field("about_crimea", stored=True, indexed=True, fast=True)
     sb.add_date_field("published_at", stored=True, indexed=True, fast=True)
     # "YYYY-MM" of published_at: the month facet is a terms aggregation on it (a 1-day date histogram over
     # years of archive costs ~20x more)
@@ -146,21 +149,30 @@ class TantivyBackend:
         rebuild it.
         """
         self.index_dir = Path(index_dir)
-        self.index_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # e.g. a read-only store that was never indexed
+            raise SearchBackendError(
+                f"cannot create the Tantivy index folder {self.index_dir}: {exc.strerror}"
+            ) from exc
         self.resolver = resolver
         self.schema = build_schema()
+        self._read_only_view: tempfile.TemporaryDirectory[str] | None = None
         try:
             self._index = tantivy.Index(self.schema, path=str(self.index_dir), reuse=True)
         except ValueError as exc:
-            if "schema does not match" not in str(exc):
+            if "Lockfile" in str(exc) and (self.index_dir / "meta.json").is_file():
+                self._index = self._open_read_only()
+            elif "schema does not match" not in str(exc):
                 raise SearchBackendError(f"cannot open the Tantivy index in {self.index_dir}: {exc}") from exc
-            if not replace_incompatible:
+            elif not replace_incompatible:
                 raise SearchBackendError(
                     f"the Tantivy index in {self.index_dir} was built with an older schema; "
                     "run `crimea-monitor reindex` to rebuild it from the store"
                 ) from exc
-            _remove_index_files(self.index_dir)
-            self._index = tantivy.Index(self.schema, path=str(self.index_dir), reuse=True)
+            else:
+                _remove_index_files(self.index_dir)
+                self._index = tantivy.Index(self.schema, path=str(self.index_dir), reuse=True)
         self._index.register_tokenizer(FOLDED, _folded_analyzer())
         self._stem = _stem_analyzer()
         self._fold = _folded_analyzer()
@@ -194,6 +206,7 @@ class TantivyBackend:
             for value in getattr(doc, name):
                 out.add_text(name, value)
         out.add_boolean("has_quote", bool(doc.has_quote))
+        out.add_boolean("about_crimea", bool(doc.about_crimea))
         if doc.published_at is not None:
             out.add_date("published_at", doc.published_at)
             out.add_text("month", doc.published_at.strftime("%Y-%m"))
@@ -264,9 +277,30 @@ class TantivyBackend:
             self._open_writer.wait_merging_threads()
             self._open_writer = None
 
+    def _open_read_only(self) -> tantivy.Index:
+        """The index of a folder this process cannot write (a read-only filesystem or copy).
+
+        Tantivy takes its file locks even to read, so it reads through a private folder of symbolic links to the
+        index files, where it can keep its lock files; writing stays impossible (the files behind the links are
+        read-only), and searching works as usual.
+        """
+        self._read_only_view = tempfile.TemporaryDirectory(prefix="crimea-monitor-index-")
+        view = Path(self._read_only_view.name)
+        for entry in self.index_dir.iterdir():
+            if entry.is_file() and not entry.name.startswith(".tantivy-"):
+                (view / entry.name).symlink_to(entry.resolve())
+        try:
+            return tantivy.Index(self.schema, path=str(view), reuse=True)
+        except ValueError as exc:
+            self._read_only_view.cleanup()
+            raise SearchBackendError(f"cannot open the read-only Tantivy index in {self.index_dir}: {exc}") from exc
+
     def close(self) -> None:
         with self._lock:
             self._finish_writer()
+        if self._read_only_view is not None:
+            self._read_only_view.cleanup()
+            self._read_only_view = None
 
     def __enter__(self) -> TantivyBackend:
         return self
@@ -359,6 +393,10 @@ class TantivyBackend:
             return self._filter(q)
         if isinstance(node, Has):
             return self._filter(Q.term_query(schema, "has_quote", True))
+        if isinstance(node, About):
+            if node.what == "any":
+                return Q.all_query()
+            return self._filter(Q.term_query(schema, "about_crimea", True))
         if isinstance(node, MatchAll):
             return Q.all_query()
         if isinstance(node, Not):

@@ -122,7 +122,8 @@ class Daemon:
             on_batch_start=self._batch_started, on_batch_end=self._batch_ended, on_store_trouble=self._store_trouble,
             precheck=self._precheck if cfg.feed_precheck else None,
         )
-        self.feeds = FeedChecker(config.USER_AGENT, float(config.DOWNLOAD_TIMEOUT), config.ROBOTSTXT_OBEY)
+        self.feeds = FeedChecker(config.USER_AGENT, float(config.DOWNLOAD_TIMEOUT), config.ROBOTSTXT_OBEY,
+                                 float(config.ROBOTS_CACHE_SECONDS))
         self.scheduler = BackgroundScheduler(
             jobstores={"default": SQLAlchemyJobStore(url=f"sqlite:///{cfg.scheduler_db}")},
             # Poll jobs only hand their source to the dispatcher and return (a thread per waiting poll cost ~100 MB

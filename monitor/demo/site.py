@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import hashlib
+import logging
 import threading
 import time
 from datetime import UTC, datetime, timedelta
@@ -28,6 +29,8 @@ from xml.sax.saxutils import escape as xml_escape
 
 from monitor.demo import telegram, templates
 from monitor.demo.corpus import OUTLETS, DemoArticle, load_corpus
+
+logger = logging.getLogger(__name__)
 
 _PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
@@ -385,6 +388,18 @@ allowed_domains = ["127.0.0.1"]
         paragraph = "<p>" + "Archive entry with many words about nothing in particular. " * 40 + "</p>\n"
         repeat = self.huge_bytes // len(paragraph) + 1
         return ("<html><body><h1>Archive</h1>" + paragraph * repeat + "</body></html>").encode()
+
+
+def start_demo_site(port: int, **options: float) -> DemoSite:
+    """The demo site on ``port``, so that its URLs (and a store's frontier of them) are the same every run; on a
+    free port when that one is taken (the store then sees the demo's URLs as new)."""
+    try:
+        site = DemoSite(port=port, **options)  # type: ignore[arg-type]
+    except OSError as exc:
+        logger.warning("demo site: port %d is not free (%s); using another, so its URLs are new to the store",
+                       port, exc.strerror or exc)
+        site = DemoSite(port=0, **options)  # type: ignore[arg-type]
+    return site.start()
 
 
 def _handler_for(site: DemoSite) -> type[BaseHTTPRequestHandler]:

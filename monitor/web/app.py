@@ -46,7 +46,10 @@ SECURITY_HEADERS = [
 
 
 class SecurityHeaders:
-    """Adds the security headers to every response (a plain ASGI middleware: no per-request task overhead)."""
+    """Adds the security headers to every response (a plain ASGI middleware: no per-request task overhead).
+
+    ``MonitorApp`` puts it around the whole middleware stack, so the 500 response that Starlette's outermost
+    ``ServerErrorMiddleware`` sends for an unhandled exception carries the headers too."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -66,6 +69,14 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
+class MonitorApp(FastAPI):
+    """FastAPI with the security headers outside every other layer (``add_middleware`` would put them inside the
+    error middleware, and a 500 went out without them)."""
+
+    def build_middleware_stack(self) -> ASGIApp:
+        return SecurityHeaders(super().build_middleware_stack())
+
+
 def templates() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(WEB_DIR / "templates")),
@@ -80,11 +91,14 @@ def templates() -> Environment:
 
 def _describe(error: dict[str, Any]) -> str:
     """One validation error as a sentence a person can act on: which parameter, what is wrong, what was sent."""
-    loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")]
+    loc = [str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")
+           and not isinstance(part, int)]
     name = ".".join(loc) or "request"
-    message = str(error.get("msg", "is invalid"))
+    message = str(error.get("msg", "is invalid")).removeprefix("Value error, ")
     if error.get("type") == "missing":
         return f"{name}: this parameter is required"
+    if error.get("type") == "enum":
+        return f"{name}: unknown value {error.get('input')!r}; use one of {error.get('ctx', {}).get('expected')}"
     got = error.get("input")
     if isinstance(got, (str, int, float)) and not isinstance(got, bool):
         text = str(got)
@@ -112,7 +126,7 @@ def create_app(
         api_token=config.API_TOKEN if api_token is None else api_token,
         backend_override=backend,
     )
-    app = FastAPI(
+    app = MonitorApp(
         title="Crimea Monitor",
         description="Search and read news and statements about human-rights abuses in occupied Crimea.",
         version="0.1.0",
@@ -121,7 +135,6 @@ def create_app(
     )
     app.state.ctx = ctx
     app.state.templates = templates()
-    app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(WEB_DIR / "static")), name="static")
 
     app.include_router(api.router)

@@ -35,7 +35,7 @@ class WebContext:
         # sqlite3 connections are not for concurrent use: each threadpool worker gets its own
         store = getattr(self._local, "store", None)
         if store is None:
-            store = self._local.store = Store.open(self.db)
+            store = self._local.store = Store.open(self.db, create=False)
         return store
 
     def backend(self) -> SearchBackend:
@@ -48,7 +48,7 @@ class WebContext:
                 from pipelines.resolver import GazetteerResolver
 
                 # the resolver reads entity names under its own lock, on a connection of its own
-                self._resolver_store = Store.open(self.db)
+                self._resolver_store = Store.open(self.db, create=False)
                 resolver = GazetteerResolver(self._resolver_store, load_gazetteer())
                 self._backend = backend_from_settings(self.db, self._resolver_store, resolver=resolver)
             return self._backend

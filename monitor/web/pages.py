@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from indexer.query import MAX_LENGTH, QuerySyntaxError
 from monitor.web import data, render
-from monitor.web.api import ARTICLE_ID, ENTITY_ID, INCIDENT_ID, check_types, ctx_of, incident_redirect
+from monitor.web.api import ARTICLE_ID, ENTITY_ID, INCIDENT_ID, SQLITE_MAX_ID, check_types, ctx_of, incident_redirect
 from monitor.web.context import WebContext
 
 router = APIRouter(include_in_schema=False)
@@ -75,7 +75,7 @@ def article(request: Request, ctx: Ctx, article_id: Annotated[str, PathParam(pat
 
 @router.get("/articles/{article_id}/snapshots/{snapshot_id}")
 def snapshot(ctx: Ctx, article_id: Annotated[str, PathParam(pattern=ARTICLE_ID)],
-             snapshot_id: Annotated[int, PathParam(ge=1)]) -> Response:
+             snapshot_id: Annotated[int, PathParam(ge=1, le=SQLITE_MAX_ID)]) -> Response:
     """The raw page as crawled, as evidence: a plain-text download, never rendered as HTML by the browser."""
     found = ctx.store().web_snapshot(article_id, snapshot_id)
     if found is None:
@@ -175,7 +175,8 @@ def docs(request: Request) -> HTMLResponse:
     for path, methods in spec.get("paths", {}).items():
         for method, op in methods.items():
             params = [{"name": p.get("name"), "in": p.get("in"), "required": p.get("required", False),
-                       "description": p.get("description") or "", "schema": _schema_text(p.get("schema", {}))}
+                       "description": p.get("description") or "",
+                       "schema": _schema_text(p.get("schema", {}), spec.get("components", {}).get("schemas", {}))}
                       for p in op.get("parameters", [])]
             endpoints.append({"method": method.upper(), "path": path, "summary": op.get("summary", ""),
                               "params": params, "body": "requestBody" in op,
@@ -183,14 +184,16 @@ def docs(request: Request) -> HTMLResponse:
     return page(request, "docs.html", nav="docs", endpoints=endpoints, title=spec.get("info", {}).get("title"))
 
 
-def _schema_text(schema: dict[str, Any]) -> str:
+def _schema_text(schema: dict[str, Any], defs: dict[str, Any]) -> str:
+    if "$ref" in schema:  # e.g. the event types, an enum of their own
+        return _schema_text(defs.get(schema["$ref"].rsplit("/", 1)[-1], {}), defs)
     if "anyOf" in schema:
-        return " | ".join(_schema_text(s) for s in schema["anyOf"] if s.get("type") != "null")
+        return " | ".join(_schema_text(s, defs) for s in schema["anyOf"] if s.get("type") != "null")
     if "enum" in schema:
         return " | ".join(str(v) for v in schema["enum"])
     kind = schema.get("type", "")
     if kind == "array":
-        return f"list of {_schema_text(schema.get('items', {}))}"
+        return f"list of {_schema_text(schema.get('items', {}), defs)}"
     limits = [f"{k} {schema[k]}" for k in ("minimum", "maximum", "maxLength", "pattern") if k in schema]
     fmt = f" ({schema['format']})" if "format" in schema else ""
     return f"{kind}{fmt}" + (f" [{', '.join(limits)}]" if limits else "")

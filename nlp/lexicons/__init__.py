@@ -10,7 +10,8 @@ strings, grouped by the component that reads them, for example::
     [quotes]
     speech_verbs = ["say", "state", "stress"]
 
-:func:`lexicon` returns the whole parsed file; :func:`words` one list as a frozen set. A missing language, table or
+:func:`lexicon` returns the whole parsed file; :func:`words` one list as a frozen set; :func:`mapping` one sub-table
+(``[events.modality_cues] deny = "denied"``) as a read-only dict. A missing language, table or
 key is an error naming the file, so a typo in a component cannot silently empty a list.
 """
 
@@ -23,7 +24,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-__all__ = ["LEXICON_DIR", "LexiconError", "languages", "lexicon", "words"]
+__all__ = ["LEXICON_DIR", "LexiconError", "languages", "lexicon", "mapping", "words"]
 
 LEXICON_DIR = Path(__file__).resolve().parent
 
@@ -68,3 +69,12 @@ def words(lang: str, table: str, key: str) -> frozenset[str]:
     if not isinstance(values, tuple) or not all(isinstance(value, str) for value in values):
         raise LexiconError(f"nlp/lexicons/{lang}.toml: [{table}] {key} must be a list of strings")
     return frozenset(values)
+
+
+@lru_cache(maxsize=256)
+def mapping(lang: str, table: str, key: str) -> Mapping[str, Any]:
+    """One sub-table ``[table.key]`` of ``lang``'s lexicon (words to a value: a modality, a number ...)."""
+    section = lexicon(lang).get(table)
+    if not isinstance(section, Mapping) or not isinstance(section.get(key), Mapping):
+        raise LexiconError(f"nlp/lexicons/{lang}.toml has no table [{table}.{key}]")
+    return section[key]
