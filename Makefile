@@ -18,7 +18,7 @@ DEMO := CRIMEA_MONITOR_DB=$(DEMO_DB) $(BIN)/crimea-monitor
 # The demo: crawl the bundled local site into a fresh store, enrich, index and search it, list the incidents and
 # fire the alerts (--backfill: on a fresh store every incident is new to the demo's rules).
 run: $(STAMP)
-	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm data/demo.index data/alerts.jsonl
+	rm -rf $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm data/demo.index data/alerts.jsonl data/demo-evidence
 	$(DEMO) crawl --demo
 	$(DEMO) enrich
 	$(DEMO) search 'person:Dzhemilev'
@@ -27,6 +27,9 @@ run: $(STAMP)
 	$(DEMO) search 'обыск place:Бахчисарае'
 	$(DEMO) incidents --limit 20
 	$(DEMO) alerts run --backfill
+	$(DEMO) evidence export $$($(DEMO) incidents 'type:search place:Kamenka' --json | $(BIN)/python -c \
+		"import json, sys; print(json.loads(sys.stdin.readline())['id'])") --out data/demo-evidence
+	$(DEMO) evidence verify data/demo-evidence
 	$(DEMO) status
 	@# a demo analyst with a random password, shown this once (the store keeps only its argon2 hash)
 	@pw=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(12))'); \
@@ -70,4 +73,4 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.daemon_bench
 
 clean:
-	rm -rf data/demo.db* data/demo.index .pytest_cache .ruff_cache
+	rm -rf data/demo.db* data/demo.index data/demo-evidence .pytest_cache .ruff_cache

@@ -25,6 +25,47 @@ class Evidence:
 
 
 @dataclass
+class Exchange:
+    """The HTTP exchange a page came from, as the crawler saw it: kept for the WARC evidence export."""
+
+    method: str
+    request_headers: list[tuple[str, str]]
+    status: int
+    response_headers: list[tuple[str, str]]
+
+    def as_dict(self) -> dict:
+        return {"method": self.method, "request_headers": self.request_headers, "status": self.status,
+                "response_headers": self.response_headers}
+
+
+@dataclass
+class PostInfo:
+    """What a Telegram post has beyond an article's fields (read from the channel's public web preview)."""
+
+    channel: str
+    post_id: int
+    posted_at: str | None
+    views: int | None = None
+    forwarded_from: str | None = None
+    reply_to: str | None = None  # the "channel/id" of the post it answers
+    links: list[str] = field(default_factory=list)
+    captions: list[str] = field(default_factory=list)  # text under photos, videos and documents
+    edited: bool = False
+
+
+@dataclass
+class PostWindow:
+    """The posts one poll of a channel saw between two ids: a stored post in that range and not seen is deleted."""
+
+    source_id: str
+    channel: str
+    low: int
+    high: int
+    seen: list[int]
+    fetched_at: str
+
+
+@dataclass
 class ArticleItem:
     """One fetched article page, from download to the store.
 
@@ -63,6 +104,8 @@ class ArticleItem:
     supersedes: str = ""  # an already stored article that turns out to be a near-copy of this one
     minhash: bytes = b""  # MinHash signature of the text, for near-duplicate lookups
     shingle_count: int = 0
+    exchange: Exchange | None = None
+    post: PostInfo | None = None  # set for a Telegram post
 
 
 @dataclass

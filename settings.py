@@ -84,13 +84,16 @@ SEARCH_TIMEOUT = _env_float("SEARCH_TIMEOUT", 10.0)  # seconds per request to th
 SEARCH_REPLICAS = _env_int("SEARCH_REPLICAS", 1)  # copies of each shard on other nodes (0 on a one-node cluster)
 MIN_TEXT_CHARS = _env_int("MIN_TEXT_CHARS", 300)  # shorter extracted text is dropped as "too short"
 # ... per source kind (kinds not named here use MIN_TEXT_CHARS). A feed or sitemap entry is an article because its
-# publisher says so, and a short statement or post is news; a site's links are only guessed by a pattern.
+# publisher says so, and a short statement is news; a Telegram post of two sentences is a report ("FSB searches
+# in Stroganovka, four men detained."); a site's links are only guessed by a pattern.
 MIN_TEXT_CHARS_BY_KIND = _env_int_map(
-    "MIN_TEXT_CHARS_BY_KIND", {"feed": 150, "sitemap": 150, "site": 300, "telegram": 1}
+    "MIN_TEXT_CHARS_BY_KIND", {"feed": 150, "sitemap": 150, "site": 300, "telegram": 40}
 )
 # trafilatura runs in fast mode; a text shorter than this is extracted again in its default mode (which compares
 # with readability and jusText and rescues table layouts and teaser-only <article>s). 0: never.
 EXTRACT_FULL_BELOW_CHARS = _env_int("EXTRACT_FULL_BELOW_CHARS", 500)
+# The first poll of a channel pages back (?before=ID) until it has this many posts; later polls read newer ones only.
+TELEGRAM_FIRST_POLL_POSTS = _env_int("TELEGRAM_FIRST_POLL_POSTS", 100)
 # Processes running trafilatura off the reactor thread. Measured with the crawl benchmark on 2 cores: 2 workers
 # 179 pages/s, 1 worker 138 pages/s (the reactor needs less than a core; extraction is the bottleneck).
 EXTRACT_WORKERS = _env_int("EXTRACT_WORKERS", os.cpu_count() or 2)
@@ -110,6 +113,10 @@ ALERTS = _env("ALERTS", str(PROJECT_DIR / "alerts.toml"))  # alert rules and cha
 ALERT_WEBHOOK_RETRIES = _env_int("ALERT_WEBHOOK_RETRIES", 2)
 ALERT_RETRY_BACKOFF_BASE = _env_float("ALERT_RETRY_BACKOFF_BASE", 0.5)
 ALERT_SEND_TIMEOUT = _env_float("ALERT_SEND_TIMEOUT", 10.0)  # seconds per webhook / SMTP / apprise send
+
+# --- evidence export (crimea-monitor evidence) ---
+EVIDENCE_CHROMIUM = _env("EVIDENCE_CHROMIUM", "chromium")  # headless browser for offline screenshots; "" for none
+EVIDENCE_SCREENSHOT_TIMEOUT = _env_float("EVIDENCE_SCREENSHOT_TIMEOUT", 60.0)  # seconds per screenshot
 
 # --- web UI and REST API (crimea-monitor serve) ----------------------------------------------------------------
 # Reading needs a login unless PUBLIC_READ (or `serve --public-read`) opens read-only access on purpose; writes

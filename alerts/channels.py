@@ -53,6 +53,10 @@ def render_text(alerts: list[dict[str, Any]]) -> tuple[str, str]:
         if inc.get("victims"):
             lines.append("  victims: " + ", ".join(v.get("name") or v.get("text") or "?" for v in inc["victims"]))
         lines.append(f"  reported by {inc.get('source_count', 0)} source(s), first {inc.get('first_reported_at')}")
+        first = inc.get("first_report")
+        if first:
+            lines.append(f"  first report ({first.get('kind', 'article')}): {first.get('title')} "
+                         f"({first.get('source')}) {first.get('url')}")
         for article in inc.get("articles", [])[:5]:
             lines.append(f"  - {article.get('title')} ({article.get('source')}) {article.get('url')}")
         lines.append(f"  incident {inc['id']}")

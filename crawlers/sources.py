@@ -12,8 +12,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-KINDS = ("feed", "sitemap", "site")
-_REQUIRED = ("id", "name", "kind", "start_urls")
+KINDS = ("feed", "sitemap", "site", "telegram")
+_REQUIRED = ("id", "name", "kind")
+#: a channel's public web preview; a telegram source without start_urls reads this
+TELEGRAM_PREVIEW = "https://t.me/s/{channel}"
+#: posts come often and first: a channel is polled every few minutes unless its source says otherwise
+DEFAULT_INTERVALS = {"telegram": "5m"}
+# Telegram usernames: 5-32 letters, digits or underscores, starting with a letter.
+_CHANNEL_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{4,31}$")
 _TYPES: dict[str, type | tuple[type, ...]] = {
     "id": str,
     "name": str,
@@ -25,6 +31,7 @@ _TYPES: dict[str, type | tuple[type, ...]] = {
     "article_pattern": str,
     "enabled": bool,
     "notes": str,
+    "channel": str,
 }
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}$")
 _DURATION_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
@@ -47,6 +54,7 @@ class Source:
     article_pattern: str | None = None
     enabled: bool = True
     notes: str = ""
+    channel: str | None = None  # kind "telegram": the public channel's username
 
     def allows(self, url: str) -> bool:
         """True when the URL's host is one of the allowed domains or a subdomain of one."""
@@ -119,7 +127,18 @@ def _source_from_table(table: dict, filename: str, lines: list[str], index: int)
         raise fail("id", "use lower-case letters, digits, '-' or '_' (at most 64 characters)")
     if table["kind"] not in KINDS:
         raise fail("kind", f"{table['kind']!r} is not a kind; use one of {', '.join(KINDS)}")
-    urls = table["start_urls"]
+    kind = table["kind"]
+    channel = table.get("channel")
+    if kind == "telegram":
+        if channel is None:
+            raise SourcesError(f"{where}: a source of kind 'telegram' needs `channel = \"username\"` (t.me/s/NAME)")
+        if not _CHANNEL_RE.match(channel):
+            raise fail("channel", f"{channel!r} is not a channel username (5-32 letters, digits or '_')")
+    elif channel is not None:
+        raise fail("channel", "only sources of kind 'telegram' have a channel")
+    if "start_urls" not in table and kind != "telegram":
+        raise SourcesError(f"{where}: missing required key 'start_urls'; add `start_urls = ...`")
+    urls = table.get("start_urls") or ([TELEGRAM_PREVIEW.format(channel=channel)] if kind == "telegram" else [])
     if not urls:
         raise fail("start_urls", "give at least one URL")
     for url in urls:
@@ -145,7 +164,7 @@ def _source_from_table(table: dict, filename: str, lines: list[str], index: int)
         except re.error as exc:
             raise fail("article_pattern", f"not a valid regular expression ({exc})") from exc
     try:
-        interval = parse_duration(table.get("interval", "1h"))
+        interval = parse_duration(table.get("interval", DEFAULT_INTERVALS.get(kind, "1h")))
     except ValueError as exc:
         raise fail("interval", str(exc)) from exc
     return Source(
@@ -159,6 +178,7 @@ def _source_from_table(table: dict, filename: str, lines: list[str], index: int)
         article_pattern=pattern,
         enabled=table.get("enabled", True),
         notes=table.get("notes", ""),
+        channel=channel,
     )
 
 

@@ -19,6 +19,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from indexer.store_posts import PostStore
 from items import Enrichment, Evidence
 
 
@@ -75,7 +76,7 @@ class StoredArticle:
 _ARTICLE_COLUMNS = ", ".join(StoredArticle.__dataclass_fields__)
 
 
-class Store:
+class Store(PostStore):
     """A connection to the store. Open with ``Store.open(path)``; use as a context manager to close."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path, *, read_only: bool = False) -> None:
@@ -476,16 +477,21 @@ class Store:
         http_status: int,
         content_type: str,
         encoding: str,
+        exchange: dict[str, Any] | None = None,
     ) -> str:
-        """Keep the raw page as evidence; an identical re-fetch only extends the time range it was seen in."""
+        """Keep the raw page as evidence; an identical re-fetch only extends the time range it was seen in.
+
+        ``exchange`` is the request and the response headers as fetched (``items.Exchange.as_dict``).
+        """
         with self.transaction() as tx:
             tx.execute(
                 "INSERT INTO snapshots (article_id, url, sha256, first_fetched_at, last_fetched_at, http_status, "
-                "content_type, encoding, size, html_zlib) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "content_type, encoding, size, html_zlib, exchange_json) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT(article_id, url, sha256) DO UPDATE SET last_fetched_at=excluded.last_fetched_at",
                 (
                     article_id, url, evidence.sha256, fetched_at, fetched_at, http_status, content_type, encoding,
                     evidence.size, evidence.html_zlib,
+                    json.dumps(exchange, ensure_ascii=False) if exchange else None,
                 ),
             )
         return evidence.sha256
@@ -1453,6 +1459,7 @@ class Store:
             if not cur.rowcount:
                 return None
             alert_id = int(cur.lastrowid or 0)
+            self.record_incident_timing(incident_id, now)
             tx.executemany(
                 "INSERT INTO alert_deliveries (alert_id, channel, created_at) VALUES (?, ?, ?)",
                 [(alert_id, channel, now) for channel in channels],

@@ -58,7 +58,7 @@ def crawl(
         site = start_demo_site(config.DEMO_PORT)
         sources_path = Path(_db()).parent / "demo-sources.toml"
         sources_path.parent.mkdir(parents=True, exist_ok=True)
-        sources_path.write_text(site.sources_toml(), encoding="utf-8")
+        sources_path.write_text(site.sources_toml() + site.channel_sources_toml(), encoding="utf-8")
         overrides.update(DEMO_OVERRIDES)
         overrides["SOURCES"] = str(sources_path)
         if not as_json:
@@ -68,8 +68,13 @@ def crawl(
     chosen = select(load_sources(sources_path), source)
     if not chosen:
         raise UserError(f"no enabled source in {sources_path}")
+    channels = [s.id for s in chosen if s.kind == "telegram"]
     try:
         reports = _crawl_with_progress(chosen, build_settings(_db(), overrides), run_crawl)
+        if site is not None and channels:
+            # the demo channels change after their first poll (an edit, a deletion, a new post): poll them again,
+            # in a process of its own (Scrapy's reactor runs once per process)
+            reports += _poll_again(channels, sources_path, overrides)
     finally:
         if site is not None:
             site.stop()
@@ -80,6 +85,26 @@ def crawl(
     with _open_store(create=True) as store:
         counts = store.count_articles()
     console.print(f"store {_db()}: {sum(counts.values())} articles ({_fmt_counts(counts)})")
+
+
+def _poll_again(source_ids: list[str], sources_path: Path, overrides: dict) -> list:
+    import subprocess
+
+    from pipelines.crawl import SourceReport
+
+    env = {**os.environ, "CRIMEA_MONITOR_DB": _db(), "CRIMEA_MONITOR_SOURCES": str(sources_path)}
+    env.update({f"CRIMEA_MONITOR_{key}": str(value).lower() if isinstance(value, bool) else str(value)
+                for key, value in overrides.items() if key.isupper() and key != "SOURCES"})
+    command = [sys.executable, "-m", "monitor", "crawl", "--json", *(a for s in source_ids for a in ("-s", s))]
+    done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=600, check=False)
+    if done.returncode != 0:
+        raise UserError(f"second poll of the demo channels failed: {done.stderr.strip()[-300:]}")
+    reports = []
+    for raw in json.loads(done.stdout):
+        report = SourceReport(raw["source_id"] + " (2nd poll)", raw["name"])
+        report.__dict__.update({k: v for k, v in raw.items() if k not in ("source_id", "name")})
+        reports.append(report)
+    return reports
 
 
 def _crawl_with_progress(chosen: list[Source], settings, run_crawl):  # type: ignore[no-untyped-def]
@@ -110,6 +135,9 @@ def _print_reports(reports) -> None:  # type: ignore[no-untyped-def]
     table.add_row("total", *map(str, totals), str(sum(sum(r.skipped.values()) for r in reports)),
                   str(sum(sum(r.errors.values()) for r in reports)), style="bold")
     console.print(table)
+    deleted = {r.source_id: r.posts_deleted for r in reports if r.posts_deleted}
+    if deleted:
+        console.print("posts gone from their channel, marked deleted: " + _fmt_counts(deleted))
 
 
 # --- sources ---------------------------------------------------------------------------------------------------
@@ -220,6 +248,7 @@ def articles_show(
 # Commands of the later stages live in their own modules and register themselves on ``app`` (monitor/cli_app.py).
 from monitor import (  # noqa: E402, F401
     commands_daemon,
+    commands_evidence,
     commands_incidents,
     commands_nlp,
     commands_review,

@@ -13,6 +13,7 @@ from rich.table import Table
 import settings as config
 from crawlers.sources import SourcesError, load_sources, parse_duration
 from indexer.store import Store
+from indexer.store_posts import delay_summary
 from monitor.cli_app import UserError, _db, _fmt_counts, _fmt_interval, app, console
 
 
@@ -48,7 +49,8 @@ def run(
         site = start_demo_site(config.DEMO_PORT)
         sources_path = Path(db).parent / "demo-sources.toml"
         sources_path.parent.mkdir(parents=True, exist_ok=True)
-        sources_path.write_text(demo_sources(site.sources_toml(), interval), encoding="utf-8")
+        sources_path.write_text(demo_sources(site.sources_toml() + site.channel_sources_toml(), interval),
+                                encoding="utf-8")
         env = {f"CRIMEA_MONITOR_{key}": str(value).lower() if isinstance(value, bool) else str(value)
                for key, value in DEMO_OVERRIDES.items()}
         # The demo's intervals are meant literally: the minimum (which protects real outlets) makes way for them.
@@ -114,6 +116,7 @@ def status_data() -> dict[str, Any]:
             "job_runs": [{**dict(r), "detail_json": None, "detail": json.loads(r["detail_json"] or "{}")}
                          for r in store.last_job_runs(10)],
             "health_problems": [dict(r) for r in store.health_problems(open_only=True)],
+            "alert_delay": delay_summary(store.alert_delays()),
         }
     for item in (*data["last_runs"], *data["job_runs"]):
         item.pop("stats_json", None)
@@ -163,6 +166,10 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     console.print(f"queue: fetched {queue['fetched']} -> enriched {queue['enriched']} -> indexed {queue['indexed']}"
                   f"   (all: {_fmt_counts(data['articles_by_status'])})")
     console.print(f"frontier: {_fmt_counts(data['frontier'])}")
+    delay = data["alert_delay"]
+    if delay["incidents"]:
+        console.print(f"time to alert (publication of the first report -> alert), {delay['incidents']} incidents: "
+                      f"median {_fmt_delay(delay['median_seconds'])}, p95 {_fmt_delay(delay['p95_seconds'])}")
     table = Table(title="Sources")
     for column in ("source", "every", "next run", "last poll", "last success", "fails", "articles", "per day",
                    "health"):
@@ -218,6 +225,17 @@ def status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
         crawl_runs.add_row(str(r["id"]), r["started_at"], r["finished_at"] or "(running or killed)", r["sources"],
                            _fmt_counts(skipped))
     console.print(crawl_runs)
+
+
+def _fmt_delay(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    if seconds < 3600:
+        return f"{sign}{seconds / 60:.1f} min"
+    if seconds < 2 * 86400:
+        return f"{sign}{seconds / 3600:.1f} h"
+    return f"{sign}{seconds / 86400:.1f} days"
 
 
 def _short(timestamp: str | None) -> str:

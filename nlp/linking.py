@@ -193,9 +193,13 @@ _NON_NAME_CYR = frozenset(
 )
 
 
+_URL_RE = re.compile(r"https?://\S+")
+
+
 def is_cyrillic_doc(doc: Doc) -> bool:
     """True when the text is mostly Cyrillic (ru/uk articles): the English model's entities are noise there."""
-    sample = doc.text[:2000]
+    # a link in a short post can outweigh its words: URLs say nothing about the language
+    sample = _URL_RE.sub(" ", doc.text[:2000])
     cyr = len(_CYR_RE.findall(sample))
     return cyr > 3 * len(_LAT_RE.findall(sample)) and cyr > 20
 

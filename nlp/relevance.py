@@ -102,7 +102,8 @@ class RelevanceScorer:
             lead_hits = sum(1 for m in hits if m.start() < lead_end)
             cyr_hits = len(hits) + lead_hits
             weight = max(weight, float(cyr_hits))
-            # inflected Crimean names in the lead ("суд Симферополя", "в Старом Крыму") set the story in Crimea
+            # inflected Crimean names in the lead ("суд Симферополя", "в Старом Крыму", a short post's
+            # "В Керчи задержали ...") set the story in Crimea as a linked place there would
             lead_crimean = max(lead_crimean, lead_hits)
         score = weight / (weight + self.half) if weight > 0 else 0.0
         lead_rule = lead_crimean > 0 and lead_crimean >= lead_foreign

@@ -91,7 +91,11 @@ class CanonicalisePipeline:
         if not isinstance(item, ArticleItem):
             return item
         chosen = canonical_url(item.final_url)
-        if item.page_canonical_url:
+        if item.post is not None:
+            # a post is known by its permalink (the spider built it from data-post), whatever its text became: an
+            # edit must update the post, never look like a stranger's text under its URL
+            chosen = canonical_url(item.url)
+        elif item.page_canonical_url:
             declared = canonical_url(urljoin(item.final_url, item.page_canonical_url))
             if declared != chosen:
                 source: Source = self.crawler.spider.source  # type: ignore[union-attr]

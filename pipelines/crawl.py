@@ -18,10 +18,11 @@ from crawlers.sources import Source
 from crawlers.spiders.feed import FeedSpider
 from crawlers.spiders.site import SiteSpider
 from crawlers.spiders.sitemap import SitemapSpider
+from crawlers.spiders.telegram import TelegramSpider
 from indexer.store import Store
 from items import ArticleItem, FetchFailure
 
-SPIDERS = {"feed": FeedSpider, "sitemap": SitemapSpider, "site": SiteSpider}
+SPIDERS = {"feed": FeedSpider, "sitemap": SitemapSpider, "site": SiteSpider, "telegram": TelegramSpider}
 
 # Settings for the local demo site: no politeness delays on loopback, short timeouts so its traps end quickly.
 DEMO_OVERRIDES: dict[str, Any] = {
@@ -48,6 +49,7 @@ class SourceReport:
     already_known: int = 0
     resumed: int = 0
     feeds_unchanged: int = 0
+    posts_deleted: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
     errors: dict[str, int] = field(default_factory=dict)
     finish_reason: str = ""
@@ -56,7 +58,7 @@ class SourceReport:
     def from_stats(cls, source: Source, stats: dict[str, Any], finish_reason: str) -> SourceReport:
         report = cls(source.id, source.name, finish_reason=finish_reason)
         for name in ("fetched", "new", "updated", "unchanged", "duplicates", "near_duplicates", "already_known",
-                     "resumed", "feeds_unchanged"):
+                     "resumed", "feeds_unchanged", "posts_deleted"):
             setattr(report, name, int(stats.get(f"monitor/{name}", 0)))
         for key, value in stats.items():
             if key.startswith("monitor/skipped/"):

@@ -38,6 +38,8 @@ class FrontierMiddleware:
 
     async def process_start(self, start: AsyncIterator[Any]) -> AsyncIterator[Any]:
         spider = self.crawler.spider
+        if spider.source.kind == "telegram":  # type: ignore[union-attr]
+            spider.last_post_id = self.store.telegram_last_post_id(spider.source.id)  # type: ignore[union-attr]
         for row in self.store.pending(spider.source.id):  # type: ignore[union-attr]
             url = frontier_url(row["url"])
             if url != row["url"]:  # a row from before URLs were normalised

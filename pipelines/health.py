@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from indexer.store import Store, StoreError
+from indexer.store_posts import parse_instant
 
 logger = logging.getLogger(__name__)
 
@@ -34,14 +35,7 @@ POLL_MARKER = "@crimea-monitor-poll "
 _WORKED = ("fetched", "new", "updated", "unchanged", "duplicates", "already_known", "resumed", "feeds_unchanged")
 
 
-def parse_time(value: str | None) -> datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+parse_time = parse_instant  # ISO 8601 text as an aware datetime (naive: UTC), None when it is not one
 
 
 # ------------------------------------------------------------------------------------------------- one poll

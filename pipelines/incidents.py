@@ -758,6 +758,28 @@ def summarise(store: Store, incident_id: str) -> None:
     store.update_incident(incident_id, summary)
 
 
+def _join_linked_reports(store: Store, repo: StoreRepository, article_id: str) -> None:
+    """A post that links an article reports what the article reports: their incidents of one type are one.
+
+    The link is as strong as a shared victim; the older incident is kept, the other merged into it. A type with
+    two incidents on either side is left alone: the link cannot say which of them the other report is about.
+    """
+
+    def single(incidents: list[tuple[str, str, int]]) -> dict[str, tuple[str, int]]:
+        types = [t for _, t, _ in incidents]
+        return {t: (i, seq) for i, t, seq in incidents if types.count(t) == 1}
+
+    for linked in store.linked_articles(article_id):
+        mine = single(store.article_incidents(article_id))
+        theirs = single(store.article_incidents(linked))
+        for event_type, (incident_id, seq) in mine.items():
+            other = theirs.get(event_type)
+            if other is None or other[0] == incident_id:
+                continue
+            (keep, _), (drop, _) = sorted([(incident_id, seq), other], key=lambda pair: pair[1])
+            repo.merge(keep, [drop])
+
+
 def cluster_fingerprint(mentions: Sequence[Mention], context: frozenset[str]) -> str:
     """What clustering reads of an article (its actual events' facts and whom it is about): the same fingerprint
     after a re-enrichment means clustering it again could only reshuffle incidents that did not change."""
@@ -803,6 +825,7 @@ def cluster_pending(store: Store, window: int | None = None, everything: bool = 
             if repo.previous:
                 repo._cache.clear()
             link_groups(repo, _place_pinned(store, repo, article_id, article_groups(mentions, window, context)), window)
+            _join_linked_reports(store, repo, article_id)
             repo.excluded = set()
             retired = repo.settle()
             changed = (repo.changed | {store.resolve_incident(i) or i for i in repo.previous.values()}) - retired
@@ -848,6 +871,13 @@ def incident_record(store: Store, incident_id: str, quotes: int = 10) -> dict[st
     if row is None:
         return None
     articles = store.incident_articles(row["id"])
+    posts = store.posts_among([a["id"] for a in articles])
+    reports = [
+        {"id": a["id"], "title": a["title"], "url": a["url"], "source": a["source_id"],
+         "published_at": a["published_at"], "near_duplicate_of": a["near_duplicate_of"],
+         "kind": "post" if a["id"] in posts else "article"}
+        for a in articles
+    ]
     return {
         "id": row["id"], "aliases": store.incident_aliases(row["id"]), "type": row["type"],
         "event_date": row["event_date"], "date_precision": row["date_precision"],
@@ -856,11 +886,8 @@ def incident_record(store: Store, incident_id: str, quotes: int = 10) -> dict[st
         "perpetrator": row["perpetrator_text"], "perpetrator_id": row["perpetrator_id"],
         "first_reported_at": row["first_reported_at"], "last_reported_at": row["last_reported_at"],
         "article_count": row["article_count"], "source_count": row["source_count"],
-        "articles": [
-            {"id": a["id"], "title": a["title"], "url": a["url"], "source": a["source_id"],
-             "published_at": a["published_at"], "near_duplicate_of": a["near_duplicate_of"]}
-            for a in articles
-        ],
+        "articles": reports,
+        "first_report": reports[0] if reports else None,
         "quotes": [
             {"speaker": q["speaker_name"] or q["speaker_text"], "speaker_id": q["speaker_id"], "text": q["text"],
              "kind": q["kind"], "source": q["source_id"], "article_id": q["article_id"]}

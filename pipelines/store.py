@@ -9,8 +9,9 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawlers.fingerprint import Fingerprint
-from indexer.store import Store
-from items import ArticleItem, FetchFailure
+from indexer.store import Store, article_id_for
+from items import ArticleItem, FetchFailure, PostWindow
+from pipelines.canonicalise import canonical_url
 from pipelines.crawl_store import store_for
 from pipelines.validate import SkipArticle
 
@@ -40,6 +41,13 @@ class StorePipeline:
     def process_item(self, item: object, spider: object = None) -> object:
         if isinstance(item, FetchFailure):
             self._record_failure(item)
+            return item
+        if isinstance(item, PostWindow):
+            gone = store_for(self.crawler).record_post_window(
+                item.source_id, item.channel, item.low, item.high, item.seen, item.fetched_at)
+            if gone:
+                logger.info("posts %s of %s no longer on the channel: marked deleted", gone, item.channel)
+                self.stats.inc_value("monitor/posts_deleted", len(gone))
             return item
         if not isinstance(item, ArticleItem):
             return item
@@ -79,19 +87,45 @@ class StorePipeline:
                 store.relink_near_duplicate(item.supersedes, item.article_id, item.near_duplicate_score)
         elif item.outcome == "unchanged":
             store.touch_article(item.article_id, item.fetched_at)
+            if item.post is not None:  # its page changes with every view count: no new snapshot for the same text
+                store.save_post(item.article_id, item.source_id, item.post, item.fetched_at)
+                store.mark_done(item.url, item.source_id, target)
+                return
         elif item.outcome == "duplicate":
             store.add_url(item.canonical_url, target, "duplicate", item.source_id)
         else:
             raise DropItem(f"no dedup decision for {item.url}; is DedupPipeline enabled?")
-        store.save_snapshot(
+        exchange = item.exchange.as_dict() if item.exchange is not None else None
+        sha256 = store.save_snapshot(
             target, item.final_url, item.evidence, item.fetched_at, item.http_status, item.content_type,
-            item.encoding,
+            item.encoding, exchange,
         )
+        if item.post is not None:
+            self._store_post(store, item, target, sha256)
+            store.mark_done(item.url, item.source_id, target)
+            return
         for url in {item.url, *item.redirect_urls, item.final_url} - {item.canonical_url}:
             if url != item.canonical_url:
                 store.add_url(url, target, "redirect" if url in item.redirect_urls else "alias", item.source_id)
         store.mark_done(item.url, item.source_id, target)
         logger.debug("%s %s -> %s", item.outcome, item.url, target)
+
+    def _store_post(self, store: Store, item: ArticleItem, target: str, sha256: str) -> None:
+        """A post's own rows: the post, a version per distinct text (an edit keeps the old one) and its links.
+
+        The preview page is the post's evidence, never another URL of it, so no alias is recorded.
+        """
+        post = item.post
+        assert post is not None
+        if item.outcome == "duplicate":  # the same text posted elsewhere (a forward): evidence kept, no post row
+            return
+        store.save_post(target, item.source_id, post, item.fetched_at)
+        snapshot = store.snapshot_id(target, item.final_url, sha256)
+        version = store.add_post_version(target, item.text, item.content_hash, post.edited, item.fetched_at, snapshot)
+        if version > 1:
+            self.stats.inc_value("monitor/posts_edited")
+        links = [(url, article_id_for(canonical_url(url))) for url in post.links]
+        store.add_post_links(target, [(url, linked) for url, linked in links if linked != target])
 
     def _record_failure(self, failure: FetchFailure) -> None:
         store = store_for(self.crawler)

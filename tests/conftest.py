@@ -87,26 +87,33 @@ def write_sources(site: DemoSite, directory: Path) -> Path:
     return path
 
 
+def corpus_record(article, url: str) -> tuple[dict, list[int]]:  # type: ignore[no-untyped-def]
+    """A demo-corpus article as the store row a crawl would write, and its LSH bands."""
+    from crawlers.fingerprint import Fingerprint
+    from indexer.store import article_id_for
+
+    fingerprint = Fingerprint.of(article.text)
+    record = {
+        "id": article_id_for(url), "url": url, "source_id": f"demo-{article.outlet}", "title": article.title,
+        "text": article.text, "author": article.author, "lang": article.lang,
+        "published_at": article.published_at.isoformat(), "fetched_at": "2026-11-20T10:00:00+00:00",
+        "content_hash": fingerprint.content_hash, "minhash": fingerprint.minhash,
+        "shingle_count": fingerprint.shingle_count, "near_duplicate_of": None, "near_duplicate_score": None,
+    }
+    return record, fingerprint.bands()
+
+
 def store_with_corpus(db: Path, limit: int | None = None, only: set[str] | None = None) -> list[str]:
     """Put demo-corpus articles (the first ``limit``, or those whose demo ids are ``only``) straight into a store
     (as a crawl would), without crawling; returns their ids."""
-    from crawlers.fingerprint import Fingerprint
-    from indexer.store import Store, article_id_for
+    from indexer.store import Store
     from monitor.demo.corpus import load_corpus
 
     ids = []
     with Store.open(db) as store:
         for article in [a for a in load_corpus() if only is None or a.id in only][:limit]:
-            url = f"http://127.0.0.1/{article.outlet}/{article.slug}"
-            fingerprint = Fingerprint.of(article.text)
-            record = {
-                "id": article_id_for(url), "url": url, "source_id": f"demo-{article.outlet}", "title": article.title,
-                "text": article.text, "author": article.author, "lang": article.lang,
-                "published_at": article.published_at.isoformat(), "fetched_at": "2026-11-20T10:00:00+00:00",
-                "content_hash": fingerprint.content_hash, "minhash": fingerprint.minhash,
-                "shingle_count": fingerprint.shingle_count, "near_duplicate_of": None, "near_duplicate_score": None,
-            }
-            store.save_article(record, fingerprint.bands())
+            record, bands = corpus_record(article, f"http://127.0.0.1/{article.outlet}/{article.slug}")
+            store.save_article(record, bands)
             ids.append(record["id"])
     return ids
 
@@ -141,3 +148,19 @@ def opensearch_url(_local_engines):
     from indexer.search.local_engines import ready
 
     return ready(_local_engines["opensearch"]).url
+
+
+@pytest.fixture(scope="session")
+def polled_channels(tmp_path_factory):
+    """The demo channels crawled twice into one store (shared by the Telegram and evidence tests)."""
+    from tests.telegram_helpers import EN, channel_sources
+
+    with DemoSite(channel_page_size=4) as site:
+        directory = tmp_path_factory.mktemp("telegram")
+        db = directory / "monitor.db"
+        sources = channel_sources(site, directory)
+        first = crawl_json(db, sources)
+        head_hits = site.hits.get(f"/s/{EN}", 0)
+        second = crawl_json(db, sources)
+        yield {"site": site, "db": db, "sources": sources, "first": first, "second": second,
+               "pages_first": head_hits, "pages_second": site.hits.get(f"/s/{EN}", 0) - head_hits}

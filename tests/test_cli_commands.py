@@ -29,7 +29,7 @@ def crawled_db(tmp_path_factory):
 def test_init_creates_the_store_and_checks_sources(tmp_path: Path):
     result = run_cli(["init"], tmp_path / "new" / "m.db")
     assert result.returncode == 0, result.stderr
-    assert "schema version" in result.stdout and "15 enabled" in result.stdout.replace("sources, ", "")
+    assert "schema version" in result.stdout and "16 enabled" in result.stdout.replace("sources, ", "")
     with Store.open(tmp_path / "new" / "m.db") as store:
         assert store.schema_version() >= 2
 

@@ -315,7 +315,8 @@ def test_demo_run_crawls_enriches_indexes_alerts_and_reports(tmp_path: Path):
     assert data["queue"]["fetched"] == 0 and data["queue"]["indexed"] == sum(data["articles_by_status"].values())
     assert data["daemon"]["running"] is True
     assert {s["id"] for s in data["sources"]} == {"demo-crimea-herald", "demo-peninsula-watch",
-                                                  "demo-black-sea-daily", "demo-steppe-courier"}
+                                                  "demo-black-sea-daily", "demo-steppe-courier",
+                                                  "demo-peninsula-alerts", "demo-krym-svodka"}
     assert all(s["next_run_at"] and s["last_success_at"] for s in data["sources"])
     assert {"enrich", "health"} <= set(data["jobs"])
     assert 'crimea_monitor_polls_total{outcome="new",source="demo-crimea-herald"}' in metrics

@@ -94,7 +94,7 @@ def test_migrations_are_idempotent_and_errors_are_clear(tmp_path: Path):
 def test_scrapy_cfg_lets_scrapy_list_and_crawl_work_from_the_repo_root(tmp_path: Path):
     scrapy = [sys.executable, "-m", "scrapy.cmdline"]
     listed = subprocess.run([*scrapy, "list"], cwd=REPO, capture_output=True, text=True, timeout=120, check=True)
-    assert listed.stdout.split() == ["feed", "site", "sitemap"]
+    assert listed.stdout.split() == ["feed", "site", "sitemap", "telegram"]
     with DemoSite(slow_seconds=4.0) as site:
         env = cli_env(tmp_path / "m.db", write_sources(site, tmp_path))
         subprocess.run([*scrapy, "crawl", "feed", "-a", "source=demo-crimea-herald"], cwd=REPO, env=env,

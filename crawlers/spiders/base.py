@@ -25,7 +25,7 @@ from twisted.python.failure import Failure
 from crawlers.extract import acquire_extractor, release_extractor
 from crawlers.sources import Source, load_sources, select
 from crawlers.urls import frontier_url
-from items import ArticleItem, Evidence, FetchFailure
+from items import ArticleItem, Evidence, Exchange, FetchFailure
 
 _PERMANENT_STATUSES = {400, 401, 403, 404, 405, 406, 410, 451}
 
@@ -54,6 +54,25 @@ def classify_failure(failure: Failure) -> tuple[str, bool, int | None]:
     if isinstance(exc, ResponseDataLossError):
         return "incomplete response", False, None
     return type(exc).__name__, False, None
+
+
+def _header_pairs(headers: Any) -> list[tuple[str, str]]:
+    return [
+        (name.decode("latin-1"), value.decode("latin-1"))
+        for name, values in headers.items()
+        for value in values
+    ]
+
+
+def exchange_of(response: Response) -> Exchange:
+    """The request and response headers of a download, as Scrapy sent and received them."""
+    request = response.request
+    return Exchange(
+        method=request.method if request is not None else "GET",
+        request_headers=_header_pairs(request.headers) if request is not None else [],
+        status=response.status,
+        response_headers=_header_pairs(response.headers),
+    )
 
 
 def utc_now() -> str:
@@ -152,6 +171,7 @@ class SourceSpider(scrapy.Spider):
             feed_published_at=meta.get("feed_published_at"),
             redirect_urls=list(meta.get("redirect_urls", [])),
             discovered_from=meta.get("discovered_from") or "",
+            exchange=exchange_of(response),
         )
         if isinstance(response, TextResponse) and "html" in (content_type.lower() or "text/html"):
             try:

@@ -37,6 +37,11 @@ class Metrics:
                                   "Unix time of the last successful poll per source", ["source"], registry=r)
         self.interval = Gauge("crimea_monitor_source_poll_interval_seconds", "Current (adaptive) poll interval",
                               ["source"], registry=r)
+        self.alert_delay = Gauge("crimea_monitor_alert_delay_seconds",
+                                 "Publication of an incident's first report to its first alert, over all alerted "
+                                 "incidents (quantile 0.5 and 0.95)", ["quantile"], registry=r)
+        self.alerted_incidents = Gauge("crimea_monitor_alerted_incidents", "Incidents with a recorded alert delay",
+                                       registry=r)
         self.store_errors = Counter("crimea_monitor_store_errors_total", "Store errors (locked, disk full)",
                                     registry=r)
 

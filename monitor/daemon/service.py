@@ -35,6 +35,7 @@ import settings as config
 from crawlers.feedcheck import FeedChecker
 from crawlers.sources import Source
 from indexer.store import Store, StoreError
+from indexer.store_posts import delay_summary
 from monitor.daemon import jobs
 from monitor.daemon.crawls import CrawlDispatcher, DispatcherStopped, PollResult, child_setup
 from monitor.daemon.metrics import Metrics
@@ -166,6 +167,7 @@ class Daemon:
             self._sync_jobs()
             self._resume_unfinished()
             self._register_alert_rules()
+            self._update_alert_delay()
             self.scheduler.resume()
             logger.info("daemon started", extra={"sources": len(self.sources), "db": self.cfg.db,
                                                  "pid": os.getpid()})
@@ -476,6 +478,8 @@ class Daemon:
             self.metrics.articles_enriched.inc(report["enriched"])
         self.metrics.articles_indexed.inc(report.get("indexed", 0))
         self.metrics.alerts_sent.labels("incident").inc(report.get("alerts_sent", 0))
+        if report.get("alerts"):
+            self._update_alert_delay()
         for problem in ("index_error", "alert_error"):
             if report.get(problem):
                 logger.error("enrichment run: %s: %s", problem.replace("_", " "), report[problem])
@@ -501,6 +505,13 @@ class Daemon:
         self._update_queue(self._with_store(lambda s: s.count_articles()) or {})
         if delivered:
             logger.info("health notices sent: %s", ", ".join(n.key for n in delivered))
+
+    def _update_alert_delay(self) -> None:
+        summary = delay_summary(self._with_store(lambda s: s.alert_delays()) or [])
+        self.metrics.alerted_incidents.set(summary["incidents"] or 0)
+        if summary["incidents"]:
+            self.metrics.alert_delay.labels("0.5").set(summary["median_seconds"] or 0)
+            self.metrics.alert_delay.labels("0.95").set(summary["p95_seconds"] or 0)
 
     def _update_queue(self, counts: dict[str, int]) -> None:
         for status in ("fetched", "enriched", "indexed"):

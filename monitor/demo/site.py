@@ -7,6 +7,9 @@
 - Black Sea Daily: sitemap index -> news sitemap + gzipped archive sitemap; a page disallowed by robots.txt; a
   syndicated near-copy of a Crimea Herald story.
 - Steppe Courier: no feed, listing pages only; Russian/Ukrainian stories, one served as windows-1251, and a slow page.
+- Two Telegram channels (one English, one Russian) in the markup of Telegram's public web preview, ``/s/NAME``
+  (paged with ``?before=ID``). The first request of a channel's newest page shows its first stage; every later one
+  the second, where one post was edited, one deleted and one is new.
 
 Every response carries an ETag and answers If-None-Match with 304, as well-behaved servers do.
 """
@@ -19,12 +22,12 @@ import hashlib
 import logging
 import threading
 import time
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape as xml_escape
 
-from monitor.demo import templates
+from monitor.demo import telegram, templates
 from monitor.demo.corpus import OUTLETS, DemoArticle, load_corpus
 
 logger = logging.getLogger(__name__)
@@ -52,7 +55,10 @@ class DemoSite:
         slow_seconds: float = 8.0,
         huge_bytes: int = 6 * 1024 * 1024,
         article_delay: float = 0.0,
+        channel_page_size: int = 4,
     ) -> None:
+        self.channel_page_size = channel_page_size  # posts per preview page (Telegram shows about twenty)
+        self._second_stage_at: dict[str, str] = {}
         self.slow_seconds = slow_seconds
         self.article_delay = article_delay  # seconds added to every article page (tests that kill a crawl)
         self.huge_bytes = huge_bytes
@@ -135,6 +141,46 @@ interval = "30m"
 allowed_domains = ["127.0.0.1"]
 article_pattern = "/steppe-courier/article/\\\\d+-"
 """
+
+    def channel_sources_toml(self) -> str:
+        """The demo's two Telegram channels as sources (``crawl --demo`` and ``run --demo`` add them)."""
+        return "".join(
+            f"""
+[[source]]
+id = "{name.replace('_', '-')}"
+name = "{channel.title}"
+kind = "telegram"
+channel = "{name}"
+start_urls = ["{self.base_url}/s/{name}"]
+language = "{channel.lang}"
+interval = "5m"
+allowed_domains = ["127.0.0.1"]
+"""
+            for name, channel in telegram.CHANNELS.items()
+        )
+
+    # --- Telegram channels -------------------------------------------------------------------------------------
+    def channel_stage(self, name: str) -> int:
+        """0 until the channel's newest page was served twice: its first poll pages back in the first stage."""
+        return 0 if self.hits.get(f"/s/{name}#head", 0) <= 1 else 1
+
+    def demo_article_url(self, corpus_id: str) -> str | None:
+        article = next((a for a in self.articles if a.id == corpus_id), None)
+        return self.base_url + self.url_for(article) if article is not None else None
+
+    def channel_now(self, name: str) -> str:
+        """When the second stage's new posts were published: the moment it was first shown."""
+        with self._lock:
+            if self.channel_stage(name) and name not in self._second_stage_at:
+                self._second_stage_at[name] = datetime.now(UTC).isoformat(timespec="seconds")
+            return self._second_stage_at.get(name, "")
+
+    def channel_page(self, name: str, before: int | None) -> bytes | None:
+        if before is None:
+            self.count(f"/s/{name}#head")
+        html = telegram.channel_page(name, self.base_url, self.channel_stage(name), before, self.channel_page_size,
+                                     self.demo_article_url, self.channel_now(name))
+        return html.encode() if html is not None else None
 
     # --- URLs --------------------------------------------------------------------------------------------------
     def url_for(self, article: DemoArticle) -> str:
@@ -456,6 +502,19 @@ def _handler_for(site: DemoSite) -> type[BaseHTTPRequestHandler]:
                 body = site.listing(int(number)) if number.isdigit() else None
                 if body is not None:
                     return self._send(200, body, html)
+            if path.startswith("/s/"):
+                query = self.path.partition("?")[2]
+                before = query.removeprefix("before=") if query.startswith("before=") else None
+                if before is None or before.isdigit():
+                    page = site.channel_page(path[3:].strip("/"), int(before) if before else None)
+                    if page is not None:
+                        return self._send(200, page, html)
+            parts = path.strip("/").split("/")
+            if len(parts) == 2 and parts[0] in telegram.CHANNELS and parts[1].isdigit():
+                page_html = telegram.post_page(parts[0], int(parts[1]), site.base_url, site.channel_stage(parts[0]),
+                                               site.demo_article_url, site.channel_now(parts[0]))
+                if page_html is not None:
+                    return self._send(200, page_html.encode(), html)
             if path == "/steppe-courier/article/999-slow-report.html":
                 time.sleep(site.slow_seconds)
                 return self._send(200, b"<html><body><p>Too late.</p></body></html>", html)

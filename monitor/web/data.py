@@ -352,4 +352,27 @@ def incident(ctx: WebContext, incident_id: str) -> dict[str, Any] | None:
                                 f"{r['place_text'] or 'place unknown'}"}
         for r in store.merge_candidates(current)
     ]
+    out["evidence"] = evidence_list(store, [r["id"] for r in out["reports"]])
+    return out
+
+
+def evidence_list(store: Any, article_ids: list[str]) -> list[dict[str, Any]]:
+    """Per reporting article: each stored snapshot (time, hash) and, for a Telegram post, each version."""
+    out = []
+    for article_id in article_ids:
+        post = store.post(article_id)
+        out.append({
+            "article_id": article_id,
+            "snapshots": [
+                {"id": s["id"], "url": s["url"], "sha256": s["sha256"], "first_fetched_at": s["first_fetched_at"],
+                 "last_fetched_at": s["last_fetched_at"], "http_status": s["http_status"], "size": s["size"]}
+                for s in store.snapshots(article_id)
+            ],
+            "post": None if post is None else {
+                "channel": post["channel"], "post_id": post["post_id"], "deleted_at": post["deleted_at"],
+                "last_seen_at": post["last_seen_at"],
+                "versions": [{"version": v["version"], "seen_at": v["seen_at"], "edited": bool(v["edited"]),
+                              "sha256": v["sha256"], "text": v["text"]} for v in store.post_versions(article_id)],
+            },
+        })
     return out

@@ -120,6 +120,36 @@ def incidents(
                 place_name=place_name, page_no=page_no, per_page=PER_PAGE * 2, types=data.TYPES)
 
 
+@router.get("/incidents/{incident_id}/evidence.zip")
+def incident_evidence(ctx: Ctx, incident_id: Annotated[str, PathParam(pattern=INCIDENT_ID)]) -> Response:
+    """The incident's evidence export (WARC, manifest, offline screenshots) as one zip file."""
+    import io
+    import tempfile
+    import zipfile
+    from pathlib import Path
+
+    import settings as config
+    from pipelines.evidence import EvidenceError, export, find_chromium
+
+    store = ctx.store()
+    if store.resolve_incident(incident_id) is None:
+        raise HTTPException(404, f"no incident with id {incident_id}")
+    with tempfile.TemporaryDirectory(prefix="evidence-") as work:
+        folder = Path(work) / f"evidence-{incident_id}"
+        try:
+            export(store, [incident_id], folder, chromium=find_chromium(config.EVIDENCE_CHROMIUM),
+                   screenshot_timeout=config.EVIDENCE_SCREENSHOT_TIMEOUT)
+        except EvidenceError as exc:
+            raise HTTPException(409, str(exc)) from exc
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(folder.rglob("*")):
+                if path.is_file():
+                    archive.write(path, str(path.relative_to(folder.parent)))
+    return Response(buffer.getvalue(), media_type="application/zip",
+                    headers={"Content-Disposition": f'attachment; filename="evidence-{incident_id}.zip"'})
+
+
 @router.get("/incidents/{incident_id}", response_class=HTMLResponse)
 def incident(request: Request, ctx: Ctx,
              incident_id: Annotated[str, PathParam(pattern=INCIDENT_ID)]) -> Response:
