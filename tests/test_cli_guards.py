@@ -113,7 +113,7 @@ def test_a_read_only_store_serves_status_search_and_serve(read_only_copy):
     serve = (
         "from fastapi.testclient import TestClient\n"
         "from monitor.web.app import create_app\n"
-        "with TestClient(create_app()) as c:\n"
+        "with TestClient(create_app(public_read=True)) as c:\n"
         "    r = c.get('/api/search', params={'q': 'person:Dzhemilev'})\n"
         "    print(r.status_code, r.json()['total'], c.get('/').status_code, c.get('/api/sources').status_code)\n"
     )
