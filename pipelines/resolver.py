@@ -58,7 +58,7 @@ class GazetteerResolver:
         self.refresh_seconds = refresh_seconds
         self._keys = KeyResolver()
         self._by_key: dict[str, set[str]] = {}
-        self._key_cache: dict[str, str] = {}
+        self._key_cache: dict[tuple[str, bool], str] = {}
         self._stamp: tuple[int, int] | None = None
         self._loaded_at = 0.0
         self._lock = threading.Lock()
@@ -76,7 +76,8 @@ class GazetteerResolver:
             ids.add(value)
         for form in _forms(value):
             ids.update(self._gazetteer_ids(field, form))
-            key = name_key(form)
+            # people are keyed strictly: surnames that differ in a vowel (Dzhemilev, Dzhemalov) are two people
+            key = name_key(form, strict=field == "person")
             if key and self.store is not None:
                 ids.update(i for i in self._store_index().get(key, ()) if i.startswith(prefix))
         return frozenset(ids)
@@ -107,9 +108,10 @@ class GazetteerResolver:
         assert self.store is not None
         by_key: dict[str, set[str]] = {}
         for entity_id, text in self.store.entity_name_pairs():
-            key = self._key_cache.get(text)
+            strict = entity_id.startswith("person:")
+            key = self._key_cache.get((text, strict))
             if key is None:
-                key = self._key_cache[text] = name_key(text)
+                key = self._key_cache[(text, strict)] = name_key(text, strict=strict)
             if key:
                 by_key.setdefault(key, set()).add(entity_id)
         return by_key

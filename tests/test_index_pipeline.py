@@ -297,6 +297,22 @@ def test_resolver_sees_entities_added_later(store, tmp_path):
     assert "person:~olena-kovalenko" in resolver.resolve("person", "Олена Коваленко")
 
 
+def test_a_person_filter_keeps_people_whose_surnames_differ_in_a_vowel_apart(store, tmp_path):
+    resolver = GazetteerResolver(store, load_gazetteer(), refresh_seconds=0)
+    with Store.open(tmp_path / "monitor.db") as writer:
+        body = "Ismet Dzhemalov died in Novocherkassk."
+        writer.save_enrichment(
+            "a3",
+            Enrichment(Relevance(True, 1.0), mentions=[_mention("Ismet Dzhemalov", body, "PERSON",
+                                                                "person:~ismet-dzhemalov", "Ismet Dzhemalov")]),
+            {"person:~ismet-dzhemalov": ("PERSON", "Ismet Dzhemalov")},
+        )
+    assert "person:~ismet-dzhemalov" not in resolver.resolve("person", "Dzhemilev")
+    assert "person:~ismet-dzhemalov" not in resolver.resolve("person", "Джемилев")
+    assert "person:~ismet-dzhemalov" in resolver.resolve("person", "Ismet Jemalov")
+    assert "person:~ismet-dzhemalov" in resolver.resolve("person", "Исмет Джемалов")
+
+
 def test_reenrichment_replaces_the_document(store, backend):
     index_pending(store, backend)
     assert ids(backend, "type:detention") == {"a4"}
