@@ -183,7 +183,7 @@ def test_incident_page_lists_evidence_and_offers_the_export(polled_channels, mon
         edited = post_article(store, EN_SOURCE, 105)
         incident_id = next(i for i, _t, _s in store.article_incidents(edited))
         sha = [v["sha256"] for v in store.post_versions(edited)]
-    with TestClient(create_app(db, sources=db.parent / "none.toml")) as client:
+    with TestClient(create_app(db, sources=db.parent / "none.toml", public_read=True)) as client:
         page = client.get(f"/incidents/{incident_id}")
         assert page.status_code == 200
         assert 'id="incident-evidence"' in page.text and all(s in page.text for s in sha)
