@@ -26,8 +26,12 @@ from pathlib import Path
 
 import pytest
 
+from indexer.search.document import IndexDocument
+from indexer.store import Store
+from monitor.daemon.service import running_marker_for
 from monitor.demo.site import DemoSite
 from pipelines.health import PollingPolicy, next_interval, poll_outcome
+from pipelines.index import backend_from_settings, check_index
 from tests.conftest import cli_env, run_cli
 
 pytestmark = pytest.mark.timeout(180)
@@ -382,6 +386,11 @@ def test_sigkill_mid_crawl_then_restart_completes_the_batch_exactly_once(tmp_pat
         assert crawl_pids, "a crawl child was running"
         wait_for("the children to die with the daemon", lambda: not any(alive(p) for p in child_pids), 10)
         hits_at_kill = {path: site.hits.get(path, 0) for path in (site.url_for(a) for a in site.articles)}
+        assert running_marker_for(db).exists()
+        with Store.open(db) as store:  # what a crash can leave behind: a document the store does not index
+            backend = backend_from_settings(db, store, kind="tantivy")
+            backend.index([IndexDocument(id="stray", title="Not in the store", body="x")])
+            backend.close()
 
         site.article_delay = 0
         proc, log = start_daemon(tmp_path, db, sources)
@@ -404,6 +413,17 @@ def test_sigkill_mid_crawl_then_restart_completes_the_batch_exactly_once(tmp_pat
     enriched = [json.loads(d or "{}").get("enriched", 0)
                 for (d,) in query(db, "SELECT detail_json FROM job_runs WHERE kind = 'enrich' AND status = 'ok'")]
     assert sum(enriched) == scalar(db, "SELECT COUNT(*) FROM articles")
+    # the restarted daemon checked the index against the store and removed the stray document
+    reconciled = [json.loads(d or "{}").get("reconciled")
+                  for (d,) in query(db, "SELECT detail_json FROM job_runs WHERE kind = 'enrich' AND status = 'ok'")]
+    assert {"missing": 0, "extra": 1} in reconciled
+    with Store.open(db) as store:
+        backend = backend_from_settings(db, store, kind="tantivy")
+        try:
+            assert check_index(store, backend).clean
+        finally:
+            backend.close()
+    assert not running_marker_for(db).exists()  # a clean stop leaves no marker
 
 
 def test_failing_sources_do_not_delay_the_others_and_back_off(tmp_path: Path):

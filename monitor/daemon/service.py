@@ -64,6 +64,12 @@ def scheduler_db_for(db: str | Path, configured: str = "") -> Path:
     return path.with_name(f"{path.stem}.scheduler.db")
 
 
+def running_marker_for(db: str | Path) -> Path:
+    """A file that exists while a daemon runs on ``db`` and is removed when it stops cleanly."""
+    path = Path(db)
+    return path.with_name(f"{path.stem}.daemon.running")
+
+
 def lock_path_for(db: str | Path) -> Path:
     path = Path(db)
     return path.with_name(f"{path.stem}.daemon.lock")
@@ -139,6 +145,7 @@ class Daemon:
         self._store_problem: str | None = None
         self._store_trouble_at = 0.0
         self._lock_file: Any = None
+        self._reconcile_index = False
 
     # --- lifecycle -------------------------------------------------------------------------------------------
     def run(self, install_signals: bool = True) -> int:
@@ -150,6 +157,12 @@ class Daemon:
             if interrupted:
                 logger.warning("%d job runs of a previous daemon were interrupted; their work resumes now",
                                interrupted)
+            # the marker outlives only a daemon that did not stop cleanly: its index may lack or hold stray articles
+            marker = running_marker_for(self.cfg.db)
+            self._reconcile_index = marker.exists() or bool(interrupted)
+            if self._reconcile_index:
+                logger.warning("the previous daemon did not stop cleanly: the index is checked against the store")
+            marker.write_text(str(os.getpid()), encoding="utf-8")
             jobs.current = self
             if install_signals:
                 signal.signal(signal.SIGTERM, self._on_signal)
@@ -173,6 +186,7 @@ class Daemon:
                                                  "pid": os.getpid()})
             self.stop_event.wait()
             self._shutdown()
+            running_marker_for(self.cfg.db).unlink(missing_ok=True)
             return 0
         finally:
             jobs.current = None
@@ -432,7 +446,7 @@ class Daemon:
             while not self.stop_event.is_set():
                 counts = self._with_store(lambda s: s.count_articles()) or {}
                 self._update_queue(counts)
-                if counts.get("fetched", 0) or counts.get("enriched", 0):
+                if counts.get("fetched", 0) or counts.get("enriched", 0) or self._reconcile_index:
                     self._run_worker()
                 with self._enrich_lock:
                     if not self._enrich_again:
@@ -444,7 +458,8 @@ class Daemon:
 
     def _run_worker(self) -> None:
         # nice: crawls (and the scheduler) come first on a busy machine
-        proc = subprocess.Popen([sys.executable, "-m", "monitor.daemon.worker"], env=self.cfg.child_env,
+        args = ["--reconcile"] if self._reconcile_index else []
+        proc = subprocess.Popen([sys.executable, "-m", "monitor.daemon.worker", *args], env=self.cfg.child_env,
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
                                 preexec_fn=child_setup(nice=10), start_new_session=True)
         self._worker = proc
@@ -472,6 +487,9 @@ class Daemon:
                 status = "interrupted" if self.stop_event.is_set() else "failed"
                 self._with_store(lambda s: s.finish_job_run(run_id, status, {"error": last[:500]}))
             return
+        if report.get("reconciled") is not None:
+            self._reconcile_index = False
+            logger.info("index checked against the store after a crash", extra=report["reconciled"])
         if report.get("enriched"):
             self.metrics.enrich_seconds.observe(report["seconds"])
             self.metrics.enrich_article_seconds.set(report["seconds"] / report["enriched"])

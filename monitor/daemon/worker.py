@@ -49,6 +49,26 @@ def _index(store: Store, report: dict[str, Any]) -> None:
         logger.error("indexing failed: %s", exc)
 
 
+def _reconcile(store: Store, report: dict[str, Any]) -> None:
+    """After a crash of the daemon: index what the store has and the index lacks, delete what it should not hold."""
+    from indexer.search.errors import SearchBackendError
+    from pipelines.index import backend_from_settings, repair_index
+
+    try:
+        backend = backend_from_settings(store.path, store)
+        try:
+            diff = repair_index(store, backend)
+        finally:
+            close = getattr(backend, "close", None)
+            if callable(close):
+                close()
+    except SearchBackendError as exc:
+        report["index_error"] = str(exc)
+        logger.error("index check after a crash failed: %s", exc)
+        return
+    report["reconciled"] = {"missing": len(diff.missing), "extra": len(diff.extra)}
+
+
 def _incidents_and_alerts(store: Store, report: dict[str, Any]) -> None:
     from pipelines.incidents import cluster_pending
 
@@ -77,13 +97,18 @@ def _alerting(store: Store, report: dict[str, Any]) -> int:
     return len(result.fired)
 
 
-def run(batch_articles: int) -> dict[str, Any]:
+def run(batch_articles: int, reconcile: bool = False) -> dict[str, Any]:
+    """Enrich, index, cluster and alert until nothing is pending; ``reconcile`` (the daemon did not stop cleanly
+    last time) first makes the index hold exactly the store's indexable articles."""
     from pipelines.enrich import enrich
 
     report: dict[str, Any] = {"enriched": 0, "batches": 0, "seconds": 0.0, "indexed": 0, "incidents": 0,
-                              "alerts": 0, "alerts_sent": 0, "index_error": None, "alert_error": None, "stopped": False}
+                              "alerts": 0, "alerts_sent": 0, "index_error": None, "alert_error": None, "stopped": False,
+                              "reconciled": None}
     started = time.perf_counter()
     with Store.open(config.DB) as store:
+        if reconcile:
+            _reconcile(store, report)
         while not _stop:
             pending = len(store.article_ids_with_status("fetched", limit=1))
             if pending:
@@ -121,7 +146,7 @@ def main() -> int:
         sys.stderr.write(f"error: cannot lock {lock_path}: {exc}\n")
         return 1
     try:
-        report = run(batch)
+        report = run(batch, reconcile="--reconcile" in sys.argv[1:])
     except StoreError as exc:
         sys.stderr.write(f"error: {exc}\n")
         return 1
