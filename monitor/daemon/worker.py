@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,42 +32,40 @@ def _on_term(signum: int, frame: object) -> None:
     _stop = True
 
 
-def _index(store: Store, report: dict[str, Any]) -> None:
+def _with_index(store: Store, report: dict[str, Any], what: str, work: Callable[[Store, Any], Any]) -> Any:
+    """``work(store, backend)`` on the configured backend, closed afterwards; a backend fault is reported, not fatal
+    (the articles stay 'enriched' and a later run indexes them). Returns None when the backend failed."""
     from indexer.search.errors import SearchBackendError
-    from pipelines.index import backend_from_settings, index_pending
+    from pipelines.index import backend_from_settings
 
     try:
         backend = backend_from_settings(store.path, store)
         try:
-            report["indexed"] += index_pending(store, backend)
+            return work(store, backend)
         finally:
             close = getattr(backend, "close", None)
             if callable(close):
                 close()
     except SearchBackendError as exc:
-        # The articles stay 'enriched' and are indexed by a later run: reported, not fatal.
         report["index_error"] = str(exc)
-        logger.error("indexing failed: %s", exc)
+        logger.error("%s failed: %s", what, exc)
+        return None
+
+
+def _index(store: Store, report: dict[str, Any]) -> None:
+    from pipelines.index import index_pending
+
+    indexed = _with_index(store, report, "indexing", index_pending)
+    report["indexed"] += indexed or 0
 
 
 def _reconcile(store: Store, report: dict[str, Any]) -> None:
     """After a crash of the daemon: index what the store has and the index lacks, delete what it should not hold."""
-    from indexer.search.errors import SearchBackendError
-    from pipelines.index import backend_from_settings, repair_index
+    from pipelines.index import repair_index
 
-    try:
-        backend = backend_from_settings(store.path, store)
-        try:
-            diff = repair_index(store, backend)
-        finally:
-            close = getattr(backend, "close", None)
-            if callable(close):
-                close()
-    except SearchBackendError as exc:
-        report["index_error"] = str(exc)
-        logger.error("index check after a crash failed: %s", exc)
-        return
-    report["reconciled"] = {"missing": len(diff.missing), "extra": len(diff.extra)}
+    diff = _with_index(store, report, "index check after a crash", repair_index)
+    if diff is not None:
+        report["reconciled"] = {"missing": len(diff.missing), "extra": len(diff.extra)}
 
 
 def _incidents_and_alerts(store: Store, report: dict[str, Any]) -> None:
